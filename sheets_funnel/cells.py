@@ -1,0 +1,102 @@
+"""Reading single cell values: blanks, text, numbers and dates.
+
+Dates are carried as spreadsheet serial day numbers (days since 1899-12-30,
+as float) so the calculation can work on plain arrays.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+
+EPOCH = dt.date(1899, 12, 30)
+#: The last day a spreadsheet can show (9999-12-31).
+MAX_SERIAL = 2958465
+
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$")
+_DMY = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+def is_blank(value: object) -> bool:
+    """True for an empty cell: None or text of spaces only."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def to_serial(day: dt.date) -> int:
+    """The spreadsheet serial number of a date."""
+    if isinstance(day, dt.datetime):
+        day = day.date()
+    return (day - EPOCH).days
+
+
+def from_serial(serial: float) -> dt.date:
+    """The date of a spreadsheet serial number (any time of day is dropped)."""
+    return EPOCH + dt.timedelta(days=math.floor(serial))
+
+
+def parse_date(value: object) -> int | None:
+    """The serial day number of a date cell, or None when it is not a date.
+
+    Accepts a real date cell, a serial number, ``YYYY-MM-DD`` or ``DD.MM.YYYY``.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, dt.date):
+        return to_serial(value)
+    if isinstance(value, int | float):
+        if math.isfinite(value) and 1 <= value <= MAX_SERIAL:
+            return math.floor(value)
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        for pattern, order in ((_ISO, (0, 1, 2)), (_DMY, (2, 1, 0))):
+            match = pattern.match(text)
+            if match:
+                parts = match.groups()
+                try:
+                    day = dt.date(*(int(parts[i]) for i in order))
+                except ValueError:
+                    return None
+                return to_serial(day)
+    return None
+
+
+def parse_number(value: object) -> float | None:
+    """A number cell (or text holding a plain number) as float, else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, str):
+        text = value.strip().replace("\u00a0", "").replace(" ", "")
+        if _NUMBER.match(text):
+            return float(text)
+    return None
+
+
+def as_text(value: object) -> str:
+    """A cell as trimmed text; whole numbers lose their decimal part (101.0 → "101")."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime) and value.time() == dt.time():
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def json_value(value: object) -> str | int | float | bool | None:
+    """A raw cell value as it appears in the JSON summary (dates as ISO text)."""
+    if is_blank(value):
+        return None
+    if isinstance(value, dt.datetime) and value.time() == dt.time():
+        return value.date().isoformat()
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, str | int | float | bool):
+        return value
+    return str(value)

@@ -1,0 +1,64 @@
+"""The errors sheets-funnel raises.
+
+    SheetsFunnelError                 anything the product reports to the user (exit 1)
+    └── WorkbookUnusable              the workbook cannot be used; nothing was written (exit 2)
+        ├── NotAWorkbook              the file is not a spreadsheet at all
+        ├── WorkbookLocked            the workbook is open in Excel (a ``~$`` lock file exists)
+        ├── MissingTab                the Pipeline tab is missing
+        ├── BadHeader                 a required Pipeline header is missing or duplicated
+        └── BadSetting                a Settings value cannot be read
+    BackendMissing (SheetsFunnelError) an optional extra is not installed
+
+Row-level problems are not exceptions: they are listed as issues in the
+result and the row is left out.
+"""
+
+from __future__ import annotations
+
+
+class SheetsFunnelError(Exception):
+    """A problem reported to the user with a plain message (exit code 1)."""
+
+    exit_code = 1
+
+
+class WorkbookUnusable(SheetsFunnelError):
+    """The workbook cannot be used; nothing was written (exit code 2)."""
+
+    exit_code = 2
+
+
+class NotAWorkbook(WorkbookUnusable):
+    """The file is not a spreadsheet sheets-funnel can read."""
+
+
+class WorkbookLocked(WorkbookUnusable):
+    """The workbook is open in Excel, so it must not be replaced now."""
+
+
+class MissingTab(WorkbookUnusable):
+    """A tab the refresh needs is missing."""
+
+
+class BadHeader(WorkbookUnusable):
+    """A required Pipeline header is missing or appears twice."""
+
+
+class BadSetting(WorkbookUnusable):
+    """A Settings value cannot be read."""
+
+
+class BackendMissing(SheetsFunnelError):
+    """An optional backend's packages are not installed."""
+
+
+__all__ = [
+    "BackendMissing",
+    "BadHeader",
+    "BadSetting",
+    "MissingTab",
+    "NotAWorkbook",
+    "SheetsFunnelError",
+    "WorkbookLocked",
+    "WorkbookUnusable",
+]

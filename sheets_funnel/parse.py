@@ -1,0 +1,404 @@
+"""Raw tab cells → typed deals, settings and row issues (CONTRACT §2–§3).
+
+Row problems never raise: they become :class:`Issue` entries and the row is
+left out. Problems that make the workbook unusable (no Pipeline tab, a
+required header missing or duplicated, an unreadable setting) raise a
+:class:`~sheets_funnel.errors.WorkbookUnusable` before anything is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from .cells import as_text, from_serial, is_blank, json_value, parse_date, parse_number, to_serial
+from .errors import BadHeader, BadSetting, MissingTab
+from .model import (
+    COLUMNS,
+    TABS,
+    Column,
+    Lang,
+    SettingKey,
+    StageName,
+    Status,
+    TabNames,
+    detect_lang,
+    find_tab,
+    lookup_header,
+    lookup_setting,
+    lookup_stage,
+    lookup_status,
+)
+from .sync.base import Rows
+
+DEAL_COLUMNS = (
+    "row", "deal_id", "account", "owner", "stage", "status", "value", "created",
+    "first_appointment", "next_step", "next_step_date", "closed",
+)  # fmt: skip
+NO_OWNER = "(none)"
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem with one cell of the user's data."""
+
+    tab: str
+    row: int
+    column: str
+    value: str | int | float | bool | None
+    message: str
+    severity: Literal["error", "warning"] = "error"
+    expected: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """The issue as in the ``--json`` summary."""
+        return {
+            "tab": self.tab,
+            "row": self.row,
+            "column": self.column,
+            "value": self.value,
+            "message": self.message,
+            "severity": self.severity,
+        }
+
+    def describe(self) -> str:
+        """One readable line: where, what was found and what was expected."""
+        shown = "blank" if self.value is None else repr(self.value)
+        text = f"{self.tab} row {self.row}, column {self.column}: {self.message} ({shown})"
+        return f"{text}; expected {self.expected}" if self.expected else text
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The Settings tab, with defaults applied."""
+
+    sales_target: float | None = None
+    period_start: int | None = None
+    period_end: int | None = None
+    cycle_days: float | None = None
+    cycle_tolerance: float = 1.0
+    lookback_days: int | None = None
+    min_sample: int = 5
+
+
+@dataclass
+class ParsedWorkbook:
+    """Everything the calculation needs from the workbook."""
+
+    lang: Lang
+    tabs: TabNames
+    deals: pd.DataFrame
+    settings: Settings
+    issues: list[Issue] = field(default_factory=list)
+    history: Rows = field(default_factory=list)
+
+
+def resolve_tabs(names: list[str]) -> tuple[Lang, TabNames]:
+    """The workbook's language and the actual names of its five tabs.
+
+    Raises MissingTab when there is no Pipeline tab in either language.
+    """
+    lang = detect_lang(names)
+    if lang is None:
+        raise MissingTab(
+            f"no {TABS['en'].pipeline!r} (or {TABS['ru'].pipeline!r}) tab; "
+            f"the workbook has: {', '.join(map(repr, names)) or 'no tabs'}"
+        )
+    base = TABS[lang]
+    actual = {
+        attr: find_tab(names, getattr(base, attr)) or getattr(base, attr)
+        for attr in ("pipeline", "settings", "funnel", "focus", "history")
+    }
+    return lang, TabNames(**actual)
+
+
+def parse_workbook(lang: Lang, tabs: TabNames, data: dict[str, Rows]) -> ParsedWorkbook:
+    """Parse the Pipeline, Settings and History tabs read from a workbook."""
+    settings = parse_settings(tabs.settings, data.get(tabs.settings, []), lang)
+    deals, issues = parse_pipeline(tabs.pipeline, data.get(tabs.pipeline, []), lang)
+    return ParsedWorkbook(
+        lang=lang,
+        tabs=tabs,
+        deals=deals,
+        settings=settings,
+        issues=issues,
+        history=data.get(tabs.history, []),
+    )
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def map_headers(tab: str, header: list[Any], lang: Lang) -> dict[str, int]:
+    """Field name → column index of the Pipeline header row.
+
+    Raises BadHeader for a required header missing or a known header twice.
+    """
+    found: dict[str, int] = {}
+    for index, cell in enumerate(header):
+        if is_blank(cell):
+            continue
+        col = lookup_header(as_text(cell))
+        if col is None:
+            continue
+        if col.field in found:
+            first = _column_letter(found[col.field])
+            raise BadHeader(
+                f"{tab}!{first}1 and {tab}!{_column_letter(index)}1 are both the "
+                f"{_header_name(col, lang)!r} column; keep one of them"
+            )
+        found[col.field] = index
+    missing = [_header_name(c, lang) for c in COLUMNS if c.required and c.field not in found]
+    if missing:
+        raise BadHeader(
+            f"{tab} row 1 is missing the required column(s) {', '.join(map(repr, missing))}; "
+            f"expected headers include "
+            f"{', '.join(_header_name(c, lang) for c in COLUMNS if c.required)}"
+        )
+    return found
+
+
+def _header_name(col: Column, lang: Lang) -> str:
+    return col.ru if lang == "ru" else col.en
+
+
+_STAGE_EXPECTED = "Opportunity, First Appointment, #1, #2, #3, Closed or Lost"
+_DATE_EXPECTED = "a date, YYYY-MM-DD or DD.MM.YYYY"
+
+
+class _RowReader:
+    """Reads the cells of one Pipeline row, collecting its issues."""
+
+    def __init__(self, tab: str, row_number: int, cells: list[Any],
+                 columns: dict[str, int], lang: Lang) -> None:
+        self.tab = tab
+        self.row = row_number
+        self.cells = cells
+        self.columns = columns
+        self.lang = lang
+        self.issues: list[Issue] = []
+
+    def raw(self, name: str) -> Any:
+        index = self.columns.get(name)
+        if index is None or index >= len(self.cells):
+            return None
+        return self.cells[index]
+
+    def issue(self, name: str, message: str, expected: str = "",
+              severity: Literal["error", "warning"] = "error", value: Any = None) -> None:
+        col = next(c for c in COLUMNS if c.field == name)
+        raw = self.raw(name) if value is None else value
+        self.issues.append(Issue(self.tab, self.row, _header_name(col, self.lang),
+                                 json_value(raw), message, severity, expected))
+
+    def text(self, name: str, required: bool) -> str:
+        value = as_text(self.raw(name))
+        if required and not value:
+            col = next(c for c in COLUMNS if c.field == name)
+            self.issue(name, f"missing {col.en}", "a value in every deal row")
+        return value
+
+    def date(self, name: str) -> float:
+        raw = self.raw(name)
+        if is_blank(raw):
+            return math.nan
+        serial = parse_date(raw)
+        if serial is None:
+            self.issue(name, "not a date", _DATE_EXPECTED)
+            return math.nan
+        return float(serial)
+
+    def number(self, name: str) -> float:
+        raw = self.raw(name)
+        if is_blank(raw):
+            return math.nan
+        number = parse_number(raw)
+        if number is None:
+            self.issue(name, "not a number", "a number of 0 or more")
+            return math.nan
+        if number < 0:
+            self.issue(name, "negative value", "a number of 0 or more")
+            return math.nan
+        return number
+
+
+def _stage_and_status(reader: _RowReader, has_fa: bool) -> tuple[int, str]:
+    """The deal's furthest stage (0–5) and status ('open', 'won', 'lost')."""
+    stage_text = as_text(reader.raw("stage"))
+    status_text = as_text(reader.raw("status"))
+    stage: StageName | None = None
+    if not stage_text:
+        reader.issue("stage", "missing Stage", _STAGE_EXPECTED)
+    else:
+        stage = lookup_stage(stage_text)
+        if stage is None:
+            reader.issue("stage", "unknown stage", _STAGE_EXPECTED)
+    status: Status | None = None
+    if status_text:
+        status = lookup_status(status_text)
+        if status is None:
+            reader.issue("status", "unknown status", "Open, Won, Lost or blank")
+    if stage is None or (status_text and status is None):
+        return -1, ""
+    if stage is StageName.LOST:
+        if status not in (None, Status.LOST):
+            reader.issue("status", "stage Lost with a status other than Lost", "Lost or blank")
+            return -1, ""
+        return (1 if has_fa else 0), "lost"
+    if stage is StageName.CLOSED:
+        if status in (Status.OPEN, Status.LOST):
+            reader.issue("status", "stage Closed with status " + status.value,
+                         "Won or blank for a Closed deal")
+            return -1, ""
+        return 5, "won"
+    if status is Status.WON:
+        return 5, "won"
+    return stage.value, "lost" if status is Status.LOST else "open"
+
+
+def parse_pipeline(tab: str, rows: Rows, lang: Lang) -> tuple[pd.DataFrame, list[Issue]]:
+    """The valid deals of the Pipeline tab, one per row, and the row issues.
+
+    Dates are serial day numbers (float, NaN when blank); ``stage`` is the
+    furthest stage 0–5 (won deals 5); ``status`` is open, won or lost.
+    """
+    if not rows or all(is_blank(c) for c in rows[0]):
+        raise BadHeader(
+            f"{tab} row 1 has no headers; expected "
+            f"{', '.join(_header_name(c, lang) for c in COLUMNS if c.required)} at least"
+        )
+    columns = map_headers(tab, list(rows[0]), lang)
+    records: list[tuple[Any, ...]] = []
+    issues: list[Issue] = []
+    for offset, cells in enumerate(rows[1:]):
+        if all(is_blank(c) for c in cells):
+            continue
+        reader = _RowReader(tab, offset + 2, list(cells), columns, lang)
+        deal_id = reader.text("deal_id", required=True)
+        account = reader.text("account", required=True)
+        owner = reader.text("owner", required=False) or NO_OWNER
+        fa = reader.date("first_appointment")
+        stage, status = _stage_and_status(reader, not math.isnan(fa))
+        value = reader.number("value")
+        created = reader.date("created")
+        next_step = reader.text("next_step", required=False)
+        next_step_date = reader.date("next_step_date")
+        closed = reader.date("closed")
+        if status == "won" and closed < fa:
+            reader.issue("closed", "Closed Date before First Appointment Date",
+                         "a Closed Date on or after the First Appointment Date")
+        if not any(i.severity == "error" for i in reader.issues):
+            if status == "open" and 1 <= stage <= 4 and math.isnan(fa):
+                reader.issue("first_appointment", "missing First Appointment Date",
+                             "a First Appointment Date for a deal past Opportunity",
+                             severity="warning")
+            records.append((reader.row, deal_id, account, owner, stage, status, value, created,
+                            fa, next_step, next_step_date, closed))
+        issues.extend(reader.issues)
+    deals = pd.DataFrame.from_records(records, columns=list(DEAL_COLUMNS))
+    deals, duplicate_issues = _drop_duplicate_ids(tab, deals, lang)
+    issues.extend(duplicate_issues)
+    return _typed(deals), issues
+
+
+def _drop_duplicate_ids(tab: str, deals: pd.DataFrame,
+                        lang: Lang) -> tuple[pd.DataFrame, list[Issue]]:
+    if deals.empty:
+        return deals, []
+    keys = deals["deal_id"].str.strip().str.casefold()
+    dup = keys.duplicated(keep=False)
+    issues: list[Issue] = []
+    header = _header_name(COLUMNS[0], lang)
+    for key, group in deals[dup].groupby(keys[dup], sort=False):
+        rows = [int(r) for r in group["row"]]
+        for row, deal_id in zip(rows, group["deal_id"], strict=True):
+            others = ", ".join(str(r) for r in rows if r != row)
+            issues.append(Issue(tab, row, header, deal_id, f"duplicate Deal ID (also in row {others})",
+                                "error", f"a Deal ID used by no other row ({key!r})"))
+    return deals[~dup].reset_index(drop=True), issues
+
+
+def _typed(deals: pd.DataFrame) -> pd.DataFrame:
+    out = deals.copy()
+    out["row"] = out["row"].astype(np.int64)
+    out["stage"] = out["stage"].astype(np.int64)
+    for name in ("value", "created", "first_appointment", "next_step_date", "closed"):
+        out[name] = out[name].astype(np.float64)
+    for name in ("deal_id", "account", "owner", "status", "next_step"):
+        out[name] = out[name].astype(object)
+    return out
+
+
+def parse_settings(tab: str, rows: Rows, lang: Lang) -> Settings:
+    """The Settings tab (key in column A, value in column B), defaults applied.
+
+    A missing tab gives all defaults. Raises BadSetting naming the key and
+    cell when a value cannot be read.
+    """
+    values: dict[str, Any] = {}
+    for offset, cells in enumerate(rows):
+        if not cells or is_blank(cells[0]):
+            continue
+        key = lookup_setting(as_text(cells[0]))
+        raw = cells[1] if len(cells) > 1 else None
+        if key is None or is_blank(raw):
+            continue
+        values[key.field] = _setting_value(key, raw, f"{tab}!B{offset + 1}", lang)
+    start, end = values.get("period_start"), values.get("period_end")
+    if start is not None and end is not None and start > end:
+        raise BadSetting(
+            f"{tab}: Period Start {from_serial(start)} is after Period End {from_serial(end)}"
+        )
+    return Settings(**values)
+
+
+def _setting_value(key: SettingKey, raw: Any, where: str, lang: Lang) -> Any:
+    name = key.ru if lang == "ru" else key.en
+    if key.kind == "date":
+        serial = parse_date(raw)
+        if serial is None:
+            raise BadSetting(f"{where}: {name} is {raw!r}; expected {_DATE_EXPECTED}")
+        return serial
+    number = parse_number(raw)
+    if key.kind == "int":
+        if number is None or number < 0 or not float(number).is_integer():
+            raise BadSetting(f"{where}: {name} is {raw!r}; expected a whole number of 0 or more")
+        return int(number)
+    if number is None or number <= 0:
+        raise BadSetting(f"{where}: {name} is {raw!r}; expected a number greater than 0")
+    return number
+
+
+def period_of(settings: Settings, as_of: dt.date) -> tuple[int, int]:
+    """The period as serial day numbers, defaulting to the as-of year."""
+    start = settings.period_start
+    end = settings.period_end
+    if start is None:
+        start = to_serial(dt.date(as_of.year, 1, 1))
+    if end is None:
+        end = to_serial(dt.date(as_of.year, 12, 31))
+    return start, end
+
+
+__all__ = [
+    "DEAL_COLUMNS",
+    "Issue",
+    "ParsedWorkbook",
+    "Settings",
+    "parse_pipeline",
+    "parse_settings",
+    "parse_workbook",
+    "period_of",
+    "resolve_tabs",
+]

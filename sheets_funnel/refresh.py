@@ -1,0 +1,54 @@
+"""The one use case: open a workbook, read, parse, compute, render, write."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from .funnel import FunnelResult, compute
+from .parse import ParsedWorkbook, parse_workbook, resolve_tabs
+from .render import render_tabs
+from .summary import to_summary
+from .sync.base import Backend
+
+log = logging.getLogger("sheets_funnel")
+
+
+@dataclass
+class RefreshOutcome:
+    """What a refresh found and did."""
+
+    parsed: ParsedWorkbook
+    result: FunnelResult
+    written: list[str]
+
+    def summary(self) -> dict[str, Any]:
+        """The ``--json`` summary (CONTRACT §5)."""
+        return to_summary(self.result, self.parsed.issues, self.written)
+
+
+def refresh(backend: Backend, as_of: dt.date | None = None, dry_run: bool = False) -> RefreshOutcome:
+    """Refresh one workbook: read its tabs once, compute, write the owned tabs once.
+
+    Raises :class:`~sheets_funnel.errors.WorkbookUnusable` before any write
+    when the workbook cannot be used. With ``dry_run`` nothing is written.
+    """
+    day = as_of or dt.date.today()
+    check = getattr(backend, "check_unlocked", None)
+    if not dry_run and callable(check):
+        check()
+    lang, tabs = resolve_tabs(backend.tab_names())
+    log.info("reading %s", backend.label)
+    data = backend.read([tabs.pipeline, tabs.settings, tabs.history])
+    parsed = parse_workbook(lang, tabs, data)
+    log.info("%d valid deals, %d issue(s)", len(parsed.deals), len(parsed.issues))
+    result = compute(parsed.deals, parsed.settings, day)
+    written: list[str] = []
+    if not dry_run:
+        owned = render_tabs(result, parsed.issues, lang, tabs.owned, parsed.history)
+        backend.write(owned)
+        written = list(owned)
+        log.info("wrote %s to %s", ", ".join(written), backend.label)
+    return RefreshOutcome(parsed, result, written)

@@ -1,0 +1,198 @@
+"""FunnelResult → the contents of the owned tabs (Funnel, Focus, History).
+
+The top of the Funnel tab has a fixed layout so a chart or formula that
+points into it (the template's funnel chart) stays valid after every
+refresh: the stage table is always ``A4:I11`` (header in row 4, the five
+stages in rows 5–9, Won in row 10 and Lost in row 11).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from .cells import as_text, from_serial, is_blank, parse_date
+from .funnel import FunnelResult
+from .labels import LABELS, STAGE_LABELS
+from .model import STAGES, Lang
+from .parse import Issue
+from .sync.base import Cell, Percent, Rows
+
+#: Rows of the Funnel tab's stage table (1-based, as the spreadsheet counts).
+STAGE_TABLE_HEADER_ROW = 4
+STAGE_TABLE_FIRST_ROW = 5
+STAGE_TABLE_LAST_ROW = 10  # the Won row: the chart plots rows 5–10
+#: Column of the Focus tab holding the flag codes (1-based), for lookups.
+FOCUS_FLAGS_COLUMN = 5
+
+
+def _opt(x: float | None) -> Cell:
+    return None if x is None else x
+
+
+def _pct(x: float | None) -> Cell:
+    return None if x is None else Percent(x)
+
+
+def stage_label(stage: int, lang: Lang) -> str:
+    """The name of stage 0–5 (5 is Won) on the owned tabs."""
+    return LABELS[lang]["won"] if stage >= 5 else STAGE_LABELS[lang][stage]
+
+
+def render_funnel(result: FunnelResult, issues: Sequence[Issue], lang: Lang) -> Rows:
+    """The Funnel tab: stage table, cycle, forecast, target, owners, data issues."""
+    t = LABELS[lang]
+    rows: Rows = [
+        [t["title"], None, t["as_of"], result.as_of],
+        [t["period"], result.period_start, t["to"], result.period_end],
+        [],
+        [t["stage"], t["open"], t["advanced"], t["dropped"], t["rate"], t["close_rate"],
+         t["needed"], t["needed_full"], t["note"]],
+    ]
+    for s, name in enumerate(STAGES):
+        conv = result.conversion[name]
+        note = t["small_sample"].format(n=result.min_sample) if name in result.low_sample else None
+        rows.append([STAGE_LABELS[lang][s], result.stage_counts[name], conv.advanced,
+                     conv.dropped, _pct(conv.rate), _pct(result.close_rate[name]),
+                     _opt(result.required[name]), _opt(result.required_full[name]), note])
+    rows.append([t["won"], result.won])
+    rows.append([t["lost"], result.lost])
+    rows.append([])
+    cycle_note = t["cycle_measured_note"]
+    if result.cycle_days is not None and result.cycle_days != result.cycle_days_measured:
+        cycle_note = t["cycle_from_settings"]
+    limit_note = None
+    if result.cycle_limit is not None and result.cycle_days:
+        limit_note = t["cycle_tolerance"].format(t=f"{result.cycle_limit / result.cycle_days:g}")
+    rows += [
+        [t["cycle"]],
+        [t["cycle_days"], _opt(result.cycle_days) if result.cycle_days is not None
+         else t["unknown"], cycle_note],
+        [t["cycle_measured"], _opt(result.cycle_days_measured),
+         t["cycle_sample"].format(n=result.cycle_sample)],
+        [t["cycle_limit"], _opt(result.cycle_limit), limit_note],
+        [],
+        [t["forecast"]],
+        [t["expected_closes"], round(result.expected_closes, 2), t["forecast_note"]],
+        [t["expected_value"], round(result.expected_value, 2)],
+        [],
+        [t["target"]],
+        [t["sales_target"], result.sales_target if result.sales_target is not None
+         else t["no_target"]],
+        [t["won_in_period"], result.won_in_period],
+        [t["remaining"], _opt(result.remaining)],
+        [t["gap"], None if result.gap is None else round(result.gap, 2)],
+        [t["last_useful"], result.last_useful_first_appointment],
+        [t["per_week"], _opt(result.first_appointments_per_week)],
+        [t["weeks_left"], None if result.weeks_left is None else round(result.weeks_left, 1)],
+        [],
+        [t["owners"]],
+        [t["owner"], *STAGE_LABELS[lang], t["won"], t["lost"], t["won_in_period"], t["flagged"],
+         t["expected_closes"]],
+    ]
+    for owner, o in result.owners.items():
+        rows.append([owner, *o.stage_counts.values(), o.won, o.lost, o.won_in_period, o.flagged,
+                     round(o.expected_closes, 2)])
+    rows.append([])
+    problems = [*issues]
+    rows.append([f"{t['issues']} ({len(problems) + len(result.warnings)})"])
+    if not problems and not result.warnings:
+        rows.append([t["no_issues"]])
+    else:
+        rows.append([t["tab"], t["row"], t["column"], t["value"], t["problem"], t["expected"],
+                     t["severity"]])
+        for i in problems:
+            rows.append([i.tab, i.row, i.column, None if i.value is None else as_text(i.value),
+                         i.message, i.expected or None, i.severity])
+        for w in result.warnings:
+            rows.append([None, None, None, None, w, None, "warning"])
+    return rows
+
+
+def _sentence(code: str, deal: Any, result: FunnelResult, lang: Lang) -> str:
+    t = LABELS[lang]
+    today = (result.as_of - from_serial(0)).days
+    nsd, fa = deal["next_step_date"], deal["first_appointment"]
+    limit = result.cycle_limit or 0.0
+    if code == "NEXT_STEP_OVERDUE":
+        return t[code].format(date=from_serial(nsd).isoformat(), days=int(today - nsd))
+    if code == "NEXT_STEP_OUT_OF_CYCLE":
+        return t[code].format(date=from_serial(nsd).isoformat(),
+                              days=math.ceil(nsd - fa - limit - 1e-9))
+    if code == "OUT_OF_CYCLE":
+        return t[code].format(date=from_serial(fa).isoformat(), days=int(today - fa),
+                              limit=f"{limit:g}")
+    return t[code]
+
+
+def render_focus(result: FunnelResult, lang: Lang) -> Rows:
+    """The Focus tab: one row per flagged deal, worst first."""
+    t = LABELS[lang]
+    rows: Rows = [[t["deal_id"], t["account"], t["owner"], t["stage"], t["flags"], t["details"],
+                   t["cycle_end"], t["next_step_date"], t["first_appointment"], t["value"]]]
+    for deal in result.focus.to_dict("records"):
+        codes = deal["codes"]
+        rows.append([
+            deal["deal_id"], deal["account"], deal["owner"], stage_label(deal["stage"], lang),
+            ", ".join(codes), "; ".join(_sentence(c, deal, result, lang) for c in codes),
+            _day(deal["cycle_end"]), _day(deal["next_step_date"]),
+            _day(deal["first_appointment"]),
+            None if math.isnan(deal["value"]) else deal["value"],
+        ])
+    return rows
+
+
+def _day(serial: float) -> dt.date | None:
+    return None if math.isnan(serial) else from_serial(serial)
+
+
+def history_header(lang: Lang) -> list[Cell]:
+    """The History tab's header row."""
+    t = LABELS[lang]
+    return [t["as_of"], t["deals"], *STAGE_LABELS[lang], t["won"], t["lost"], t["won_in_period"],
+            t["flagged"], t["expected_closes"], t["expected_value"], t["sales_target"], t["gap"],
+            t["cycle_days"], t["fa_per_week"]]
+
+
+def render_history(result: FunnelResult, old: Rows, lang: Lang) -> Rows:
+    """The History tab: earlier rows kept, this as-of date's row added or replaced."""
+    today = (result.as_of - from_serial(0)).days
+    kept: list[tuple[float, int, list[Cell]]] = []
+    for n, row in enumerate(old[1:]):
+        if not row or all(is_blank(c) for c in row):
+            continue
+        serial = parse_date(row[0])
+        if serial == today:
+            continue
+        kept.append((math.inf if serial is None else serial, n, list(row)))
+    new_row: list[Cell] = [
+        result.as_of, result.deals, *result.stage_counts.values(), result.won, result.lost,
+        result.won_in_period, len(result.flags), round(result.expected_closes, 4),
+        round(result.expected_value, 2), _opt(result.sales_target),
+        None if result.gap is None else round(result.gap, 4), _opt(result.cycle_days),
+        _opt(result.first_appointments_per_week),
+    ]
+    kept.append((today, len(old), new_row))
+    kept.sort(key=lambda item: (item[0], item[1]))
+    return [history_header(lang), *(_dated(row) for _, _, row in kept)]
+
+
+def _dated(row: list[Cell]) -> list[Cell]:
+    """A History row with its as-of cell as a date, whatever form it was read in."""
+    serial = parse_date(row[0]) if row else None
+    if serial is not None and not isinstance(row[0], dt.date):
+        return [from_serial(serial), *row[1:]]
+    return row
+
+
+def render_tabs(result: FunnelResult, issues: Sequence[Issue], lang: Lang,
+                names: tuple[str, str, str], history: Rows) -> dict[str, Rows]:
+    """All owned tabs keyed by their names (Funnel, Focus, History)."""
+    funnel, focus, hist = names
+    return {
+        funnel: render_funnel(result, issues, lang),
+        focus: render_focus(result, lang),
+        hist: render_history(result, history, lang),
+    }

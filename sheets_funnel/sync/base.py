@@ -1,0 +1,56 @@
+"""The one small protocol every workbook backend implements.
+
+A backend reads the tabs a refresh needs in one go and writes the owned tabs
+in one atomic step. Cells travel as plain Python values:
+
+* read: ``str``, ``int``, ``float``, ``bool``, ``datetime.date`` /
+  ``datetime.datetime`` or ``None`` for a blank cell. A backend that cannot
+  tell dates from numbers (Google with SERIAL_NUMBER rendering) hands over
+  the serial number; the parser accepts both.
+* write: the same types plus :class:`Percent` (a ratio shown as a
+  percentage). A ``str`` is always written as literal text, never parsed as
+  a formula, a number or a date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Protocol, TypeAlias, runtime_checkable
+
+
+class Percent(float):
+    """A ratio (0.5 is 50 %) that the backend formats as a percentage."""
+
+
+Cell: TypeAlias = str | int | float | bool | dt.date | dt.datetime | None
+Rows: TypeAlias = list[list[Cell]]
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """A workbook a refresh reads from and writes to."""
+
+    @property
+    def label(self) -> str:
+        """A short name of the workbook for messages (a file name or an id)."""
+        ...
+
+    def tab_names(self) -> list[str]:
+        """The workbook's tab names in order (no cell data is read)."""
+        ...
+
+    def read(self, tabs: Sequence[str]) -> dict[str, Rows]:
+        """Return the cells of each named tab that exists, as rows of values.
+
+        Trailing blank rows and cells may be left out; rows may be ragged.
+        """
+        ...
+
+    def write(self, tabs: Mapping[str, Rows]) -> None:
+        """Replace the whole content of each named tab, creating missing ones.
+
+        All tabs are written in one atomic step: afterwards either every tab
+        holds its new content or the workbook is unchanged.
+        """
+        ...

@@ -1,0 +1,218 @@
+"""A workbook file on disk (.xlsx / .xlsm): the default backend, no account needed.
+
+Reading uses python-calamine (fast, values only). Writing rebuilds the
+package with only the owned sheet parts changed: every other part — the
+user's tabs, data validation, conditional formatting, charts, shapes, a VBA
+project — is copied byte for byte, and the file is replaced atomically
+(temporary file beside it, fsync, rename).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import re
+import tempfile
+import zipfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..errors import NotAWorkbook, WorkbookLocked
+from . import xlsx_package as pkg
+from .base import Rows
+from .zipraw import RawZipWriter
+
+SUPPORTED = (".xlsx", ".xlsm")
+_CALC_CHAIN_TYPE = "/calcChain"
+
+
+def lock_file(path: Path) -> Path | None:
+    """Excel's ``~$`` owner file beside the workbook, when the workbook is open."""
+    for name in ("~$" + path.name, "~$" + path.name[2:]):
+        candidate = path.with_name(name)
+        if len(name) > 2 and candidate.exists():
+            return candidate
+    return None
+
+
+class XlsxWorkbook:
+    """A local .xlsx or .xlsm workbook."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        if self.path.suffix.lower() not in SUPPORTED:
+            raise NotAWorkbook(
+                f"{self.path.name}: not an Excel workbook; expected a .xlsx or .xlsm file"
+            )
+        if not self.path.is_file():
+            raise NotAWorkbook(f"{self.path}: no such file")
+        if not zipfile.is_zipfile(self.path):
+            raise NotAWorkbook(
+                f"{self.path.name}: not an Excel workbook (the file is not an .xlsx/.xlsm "
+                "package); save it from Excel as 'Excel Workbook (*.xlsx)'"
+            )
+        self._sheets: list[pkg.SheetPart] | None = None
+
+    @property
+    def label(self) -> str:
+        """The file name."""
+        return self.path.name
+
+    def _package_sheets(self) -> list[pkg.SheetPart]:
+        if self._sheets is None:
+            try:
+                with zipfile.ZipFile(self.path) as zf:
+                    wb_path = pkg.workbook_part(zf.read("[Content_Types].xml"),
+                                                zf.read("_rels/.rels"))
+                    self._sheets = pkg.list_sheets(zf.read(wb_path),
+                                                   zf.read(pkg.rels_path(wb_path)), wb_path)
+            except (KeyError, zipfile.BadZipFile, SyntaxError) as exc:
+                raise NotAWorkbook(f"{self.path.name}: not a readable workbook ({exc})") from exc
+        return self._sheets
+
+    def tab_names(self) -> list[str]:
+        """The tab names in workbook order."""
+        return [s.name for s in self._package_sheets()]
+
+    def read(self, tabs: Sequence[str]) -> dict[str, Rows]:
+        """The cells of each named tab that exists (blank cells are None)."""
+        from python_calamine import CalamineWorkbook
+
+        try:
+            book = CalamineWorkbook.from_path(str(self.path))
+        except Exception as exc:  # calamine raises its own error types
+            raise NotAWorkbook(f"{self.path.name}: not a readable workbook ({exc})") from exc
+        out: dict[str, Rows] = {}
+        for name in tabs:
+            if name not in book.sheet_names:
+                continue
+            values = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            out[name] = [[_cell(v) for v in row] for row in values]
+        return out
+
+    def check_unlocked(self) -> None:
+        """Raise WorkbookLocked when Excel has the workbook open."""
+        lock = lock_file(self.path)
+        if lock is not None:
+            raise WorkbookLocked(
+                f"{self.path.name} is open in Excel (lock file {lock.name}); close it and "
+                "refresh again, or use the Refresh button inside Excel"
+            )
+
+    def write(self, tabs: Mapping[str, Rows]) -> None:
+        """Replace the owned tabs' cells, create missing ones, and swap the file atomically."""
+        self.check_unlocked()
+        with zipfile.ZipFile(self.path) as zf, open(self.path, "rb") as raw:
+            names = set(zf.namelist())
+            wb_path = pkg.workbook_part(zf.read("[Content_Types].xml"), zf.read("_rels/.rels"))
+            wb_rels_path = pkg.rels_path(wb_path)
+            date_xf, pct_xf = pkg.find_styles(
+                zf.read("xl/styles.xml") if "xl/styles.xml" in names else None)
+            sheets = {s.name: s for s in self._package_sheets()}
+            replaced: dict[str, bytes] = {}
+            workbook_xml = zf.read(wb_path).decode("utf-8")
+            rels_xml = zf.read(wb_rels_path).decode("utf-8")
+            types_xml = zf.read("[Content_Types].xml").decode("utf-8")
+            next_id = max((s.sheet_id for s in sheets.values()), default=0) + 1
+            for tab, rows in tabs.items():
+                data_xml, dimension = pkg.sheet_data_xml(rows, date_xf, pct_xf)
+                if tab in sheets:
+                    part = sheets[tab].part
+                    old = zf.read(part).decode("utf-8")
+                    replaced[part] = pkg.replace_sheet_data(old, data_xml, dimension).encode()
+                    continue
+                part = _free_name(names | set(replaced), "xl/worksheets/sheet{}.xml")
+                rel_id = _free_rel_id(rels_xml)
+                workbook_xml, rels_xml, types_xml = pkg.add_sheet_entries(
+                    workbook_xml, rels_xml, types_xml, tab, next_id, rel_id, part, wb_path)
+                next_id += 1
+                replaced[part] = pkg.new_sheet_xml(data_xml, dimension).encode()
+            workbook_new = pkg.ensure_full_calc_on_load(workbook_xml)
+            if workbook_new != zf.read(wb_path).decode("utf-8"):
+                replaced[wb_path] = workbook_new.encode()
+            dropped = _drop_calc_chain(names, rels_xml, types_xml, replaced, wb_rels_path)
+            if rels_xml != zf.read(wb_rels_path).decode("utf-8") and wb_rels_path not in replaced:
+                replaced[wb_rels_path] = rels_xml.encode()
+            if (types_xml != zf.read("[Content_Types].xml").decode("utf-8")
+                    and "[Content_Types].xml" not in replaced):
+                replaced["[Content_Types].xml"] = types_xml.encode()
+            self._swap(zf, raw, replaced, dropped)
+        self._sheets = None
+
+    def _swap(self, zf: zipfile.ZipFile, raw: Any, replaced: dict[str, bytes],
+              dropped: set[str]) -> None:
+        folder = self.path.parent
+        fd, tmp_name = tempfile.mkstemp(prefix=".sheets-funnel-", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                writer = RawZipWriter(out)
+                now = dt.datetime.now().timetuple()[:6]
+                seen = set()
+                for info in zf.infolist():
+                    seen.add(info.filename)
+                    if info.filename in dropped:
+                        continue
+                    if info.filename in replaced:
+                        writer.add(info.filename, replaced[info.filename], now)
+                    else:
+                        writer.copy(zf, info, raw)
+                for name, data in replaced.items():
+                    if name not in seen:
+                        writer.add(name, data, now)
+                writer.close()
+                out.flush()
+                os.fsync(out.fileno())
+            with contextlib.suppress(OSError):
+                os.chmod(tmp_name, self.path.stat().st_mode & 0o7777)
+            os.replace(tmp_name, self.path)
+            _fsync_dir(folder)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp_name)
+            raise
+
+
+def _cell(value: Any) -> Any:
+    if value == "":
+        return None
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    if isinstance(value, dt.time | dt.timedelta):
+        return str(value)
+    return value
+
+
+def _free_name(used: set[str], pattern: str) -> str:
+    n = 1
+    while pattern.format(n) in used:
+        n += 1
+    return pattern.format(n)
+
+
+def _free_rel_id(rels_xml: str) -> str:
+    ids = {int(m) for m in re.findall(r'Id="rId(\d+)"', rels_xml)}
+    return f"rId{max(ids, default=0) + 1}"
+
+
+def _drop_calc_chain(names: set[str], rels_xml: str, types_xml: str,
+                     replaced: dict[str, bytes], wb_rels_path: str) -> set[str]:
+    """Drop the formula calculation chain, which Excel rebuilds; owned cells changed."""
+    chain = "xl/calcChain.xml"
+    if chain not in names:
+        return set()
+    rels_new = re.sub(r'<Relationship [^>]*Type="[^"]*/calcChain"[^>]*/>', "", rels_xml)
+    types_new = re.sub(r'<Override [^>]*PartName="/xl/calcChain.xml"[^>]*/>', "", types_xml)
+    replaced[wb_rels_path] = rels_new.encode()
+    replaced["[Content_Types].xml"] = types_new.encode()
+    return {chain}
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

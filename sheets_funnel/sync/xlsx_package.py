@@ -1,0 +1,226 @@
+"""The parts of an .xlsx/.xlsm package that name its tabs, and the XML of owned tabs.
+
+Only what a refresh must change is touched: the ``sheetData`` and
+``dimension`` of owned sheet parts, and — when an owned tab is created — the
+workbook's tab list, relationships and content types.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import posixpath
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from xml.etree import ElementTree as ET
+from xml.sax.saxutils import escape
+
+from ..cells import to_serial
+from .base import Cell, Percent
+
+NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+WORKSHEET_TYPE = NS_REL + "/worksheet"
+WORKSHEET_CONTENT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+@dataclass(frozen=True)
+class SheetPart:
+    """A tab of the workbook and the package part holding its cells."""
+
+    name: str
+    sheet_id: int
+    rel_id: str
+    part: str  # e.g. "xl/worksheets/sheet2.xml"
+
+
+def workbook_part(content_types: bytes, root_rels: bytes) -> str:
+    """The path of the workbook part, from the package's root relationships."""
+    for rel in ET.fromstring(root_rels):
+        if rel.get("Type", "").endswith("/officeDocument"):
+            return rel.get("Target", "xl/workbook.xml").lstrip("/")
+    return "xl/workbook.xml"
+
+
+def rels_path(part: str) -> str:
+    """The relationships part of a part (xl/workbook.xml → xl/_rels/workbook.xml.rels)."""
+    folder, name = posixpath.split(part)
+    return posixpath.join(folder, "_rels", name + ".rels")
+
+
+def list_sheets(workbook_xml: bytes, workbook_rels: bytes, workbook_path: str) -> list[SheetPart]:
+    """Every worksheet tab in order, with its part path."""
+    targets: dict[str, str] = {}
+    for rel in ET.fromstring(workbook_rels):
+        target = rel.get("Target", "")
+        if target.startswith("/"):
+            path = target.lstrip("/")
+        else:
+            path = posixpath.normpath(posixpath.join(posixpath.dirname(workbook_path), target))
+        targets[rel.get("Id", "")] = path
+    sheets = []
+    root = ET.fromstring(workbook_xml)
+    for sheet in root.iter(f"{{{NS_MAIN}}}sheet"):
+        rid = sheet.get(f"{{{NS_REL}}}id", "")
+        sheets.append(SheetPart(sheet.get("name", ""), int(sheet.get("sheetId", "0")), rid,
+                                targets.get(rid, "")))
+    return sheets
+
+
+def find_styles(styles_xml: bytes | None) -> tuple[int | None, int | None]:
+    """Indexes of an existing date and percentage cell format, when the workbook has them.
+
+    Owned tabs reuse the workbook's own formats so the styles part never changes;
+    without one, dates are written as ISO text and ratios as plain numbers.
+    """
+    if not styles_xml:
+        return None, None
+    root = ET.fromstring(styles_xml)
+    custom = {
+        int(f.get("numFmtId", "0")): f.get("formatCode", "")
+        for f in root.iter(f"{{{NS_MAIN}}}numFmt")
+    }
+    date_xf = pct_xf = None
+    xfs = root.find(f"{{{NS_MAIN}}}cellXfs")
+    for index, xf in enumerate([] if xfs is None else list(xfs)):
+        fmt = int(xf.get("numFmtId", "0"))
+        code = custom.get(fmt, "").lower()
+        if date_xf is None and (fmt == 14 or (code and "yy" in code and "d" in code
+                                               and "h" not in code)):
+            date_xf = index
+        if pct_xf is None and (fmt in (9, 10) or (code.endswith("%") and "0" in code)):
+            pct_xf = index
+    return date_xf, pct_xf
+
+
+def column_letter(index: int) -> str:
+    """A 0-based column index as letters (0 → A, 27 → AB)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _text_cell(ref: str, text: str) -> str:
+    clean = escape(_ILLEGAL_XML.sub("", text))
+    return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{clean}</t></is></c>'
+
+
+def cell_xml(ref: str, value: Cell, date_xf: int | None, pct_xf: int | None) -> str:
+    """One ``<c>`` element; text is always an inline string, never a formula."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool):
+        return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, dt.date):
+        if date_xf is None:
+            return _text_cell(ref, value.isoformat())
+        return f'<c r="{ref}" s="{date_xf}"><v>{to_serial(value)}</v></c>'
+    if isinstance(value, int | float):
+        if not math.isfinite(value):
+            return ""
+        style = f' s="{pct_xf}"' if isinstance(value, Percent) and pct_xf is not None else ""
+        number = repr(int(value)) if float(value).is_integer() and abs(value) < 1e15 else repr(
+            float(value))
+        return f'<c r="{ref}"{style}><v>{number}</v></c>'
+    return _text_cell(ref, str(value))
+
+
+def sheet_data_xml(rows: Iterable[list[Cell]], date_xf: int | None,
+                   pct_xf: int | None) -> tuple[str, str]:
+    """The ``<sheetData>`` element for the rows and the dimension ref they cover."""
+    parts = ["<sheetData>"]
+    last_row = 0
+    width = 0
+    for r, row in enumerate(rows, start=1):
+        cells = [cell_xml(f"{column_letter(c)}{r}", v, date_xf, pct_xf) for c, v in enumerate(row)]
+        if any(cells):
+            parts.append(f'<row r="{r}">{"".join(cells)}</row>')
+            last_row = r
+            width = max(width, len(row))
+    parts.append("</sheetData>")
+    dimension = f"A1:{column_letter(max(width, 1) - 1)}{max(last_row, 1)}"
+    return "".join(parts), dimension
+
+
+_SHEET_DATA = re.compile(
+    r"<(?P<p>\w+:)?sheetData\b[^>]*?(?:/>|>.*?</(?P=p)?sheetData>)", re.S
+)
+_DIMENSION = re.compile(r"<(\w+:)?dimension\b[^>]*/>")
+
+
+def replace_sheet_data(sheet_xml: str, data_xml: str, dimension: str) -> str:
+    """A worksheet part with its cells replaced and everything else kept."""
+    match = _SHEET_DATA.search(sheet_xml)
+    if match is None:
+        raise ValueError("worksheet part has no sheetData")
+    prefix = match.group("p") or ""
+    if prefix:
+        data_xml = data_xml.replace("<sheetData>", f"<{prefix}sheetData>").replace(
+            "</sheetData>", f"</{prefix}sheetData>")
+        data_xml = re.sub(r"<(/?)(row|c|v|is|t)\b", rf"<\1{prefix}\2", data_xml)
+    out = sheet_xml[: match.start()] + data_xml + sheet_xml[match.end():]
+    return _DIMENSION.sub(lambda m: f'<{m.group(1) or ""}dimension ref="{dimension}"/>', out,
+                          count=1)
+
+
+def new_sheet_xml(data_xml: str, dimension: str) -> str:
+    """A complete worksheet part for a newly created tab."""
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_REL}">'
+        f'<dimension ref="{dimension}"/><sheetViews><sheetView workbookViewId="0"/></sheetViews>'
+        f'<sheetFormatPr defaultRowHeight="15"/>{data_xml}'
+        '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+        "</worksheet>"
+    )
+
+
+def add_sheet_entries(workbook_xml: str, rels_xml: str, types_xml: str, name: str,
+                      sheet_id: int, rel_id: str, part: str, workbook_path: str
+                      ) -> tuple[str, str, str]:
+    """The workbook, relationships and content-types parts with one more tab."""
+    entry = f'<sheet name="{escape(name, {chr(34): "&quot;"})}" sheetId="{sheet_id}" r:id="{rel_id}"/>'
+    match = re.search(r"</(\w+:)?sheets>", workbook_xml)
+    if match is None:
+        raise ValueError("workbook part has no tab list")
+    prefix = match.group(1) or ""
+    entry = entry.replace("<sheet ", f"<{prefix}sheet ")
+    if 'xmlns:r="' + NS_REL not in workbook_xml:
+        raise ValueError("workbook part does not declare the relationships namespace as r")
+    workbook_xml = workbook_xml[: match.start()] + entry + workbook_xml[match.start():]
+    target = posixpath.relpath(part, posixpath.dirname(workbook_path))
+    rel = f'<Relationship Id="{rel_id}" Type="{WORKSHEET_TYPE}" Target="{target}"/>'
+    rels_xml = rels_xml.replace("</Relationships>", rel + "</Relationships>")
+    override = f'<Override PartName="/{part}" ContentType="{WORKSHEET_CONTENT}"/>'
+    types_xml = types_xml.replace("</Types>", override + "</Types>")
+    return workbook_xml, rels_xml, types_xml
+
+
+def ensure_full_calc_on_load(workbook_xml: str) -> str:
+    """The workbook part asking the spreadsheet to recalculate formulas when opened.
+
+    Formulas in the user's tabs that look into owned tabs (the flags column)
+    then show the new values without the user's cells being written.
+    """
+    if "fullCalcOnLoad=" in workbook_xml:
+        return re.sub(r'fullCalcOnLoad="(0|false)"', 'fullCalcOnLoad="1"', workbook_xml)
+    match = re.search(r"<(\w+:)?calcPr\b", workbook_xml)
+    if match:
+        return workbook_xml[: match.end()] + ' fullCalcOnLoad="1"' + workbook_xml[match.end():]
+    close = re.search(r"</(\w+:)?workbook>", workbook_xml)
+    if close is None:
+        return workbook_xml
+    prefix = close.group(1) or ""
+    tag = f'<{prefix}calcPr fullCalcOnLoad="1"/>'
+    # calcPr follows sheets/functionGroups/externalReferences/definedNames
+    for anchor in ("definedNames", "externalReferences", "functionGroups", "sheets"):
+        end = re.search(rf"</(\w+:)?{anchor}>", workbook_xml)
+        if end:
+            return workbook_xml[: end.end()] + tag + workbook_xml[end.end():]
+    return workbook_xml[: close.start()] + tag + workbook_xml[close.start():]

@@ -1,0 +1,90 @@
+"""Copy zip entries without recompressing them, so untouched parts stay byte-identical.
+
+Python's :mod:`zipfile` can only write entries it compresses itself; a
+workbook refresh must carry every part it does not own across unchanged and
+fast, so this module copies the stored (compressed) bytes of an entry as
+they are and writes new entries with :mod:`zipfile`'s own compressor.
+"""
+
+from __future__ import annotations
+
+import struct
+import zipfile
+import zlib
+from typing import BinaryIO
+
+_LOCAL = struct.Struct("<4s5H3L2H")
+_CENTRAL = struct.Struct("<4s6H3L5H2L")
+_END = struct.Struct("<4s4H2LH")
+_LIMIT = 0xFFFFFFFF
+
+
+class RawZipWriter:
+    """Writes a zip archive from raw copies of another archive's entries and new ones."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        self._out = out
+        self._central: list[bytes] = []
+
+    def _add(self, name: str, flags: int, method: int, dostime: tuple[int, int],
+             crc: int, csize: int, usize: int, data_source: BinaryIO | bytes) -> None:
+        encoded = name.encode("utf-8")
+        flags = (flags & ~0x08) | 0x800  # sizes are known up front; the name is UTF-8
+        offset = self._out.tell()
+        if max(offset, csize, usize) >= _LIMIT:
+            raise ValueError("workbook too large for this writer (over 4 GiB)")
+        self._out.write(_LOCAL.pack(b"PK\x03\x04", 20, flags, method, dostime[0], dostime[1],
+                                    crc, csize, usize, len(encoded), 0))
+        self._out.write(encoded)
+        if isinstance(data_source, bytes):
+            self._out.write(data_source)
+        else:
+            remaining = csize
+            while remaining:
+                chunk = data_source.read(min(remaining, 1 << 20))
+                if not chunk:
+                    raise ValueError(f"truncated zip entry {name!r}")
+                self._out.write(chunk)
+                remaining -= len(chunk)
+        self._central.append(
+            _CENTRAL.pack(b"PK\x01\x02", 20, 20, flags, method, dostime[0], dostime[1], crc,
+                          csize, usize, len(encoded), 0, 0, 0, 0, 0, offset) + encoded
+        )
+
+    def copy(self, source: zipfile.ZipFile, info: zipfile.ZipInfo, raw: BinaryIO) -> None:
+        """Copy one entry's compressed bytes as they are stored in ``source``."""
+        raw.seek(info.header_offset)
+        header = raw.read(_LOCAL.size)
+        fields = _LOCAL.unpack(header)
+        if fields[0] != b"PK\x03\x04":
+            raise zipfile.BadZipFile(f"bad local header for {info.filename!r}")
+        raw.seek(fields[9] + fields[10], 1)  # skip the name and extra fields
+        date, time = _dos_time(info)
+        self._add(info.filename, info.flag_bits, info.compress_type, (time, date),
+                  info.CRC, info.compress_size, info.file_size, raw)
+
+    def add(self, name: str, data: bytes, date_time: tuple[int, ...] = (1980, 1, 1, 0, 0, 0)
+            ) -> None:
+        """Add a new entry, deflated."""
+        compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
+        packed = compressor.compress(data) + compressor.flush()
+        info = zipfile.ZipInfo(name, date_time=date_time[:6])  # type: ignore[arg-type]
+        date, time = _dos_time(info)
+        self._add(name, 0, zipfile.ZIP_DEFLATED, (time, date), zlib.crc32(data),
+                  len(packed), len(data), packed)
+
+    def close(self) -> None:
+        """Write the central directory."""
+        start = self._out.tell()
+        for record in self._central:
+            self._out.write(record)
+        size = self._out.tell() - start
+        count = len(self._central)
+        self._out.write(_END.pack(b"PK\x05\x06", 0, 0, count, count, size, start, 0))
+
+
+def _dos_time(info: zipfile.ZipInfo) -> tuple[int, int]:
+    year, month, day, hour, minute, second = info.date_time
+    date = max(year - 1980, 0) << 9 | month << 5 | day
+    time = hour << 11 | minute << 5 | second // 2
+    return date, time

@@ -1,0 +1,227 @@
+"""Ready-made pipeline workbooks (English and Russian) built with XlsxWriter.
+
+The template has the user's tabs (Pipeline with dropdowns, date formats, a
+Flags column that looks each deal up in Focus, conditional formatting that
+colours flagged deals; Settings listing every key with its default) and the
+owned tabs (Funnel with a funnel chart over its fixed stage table, Focus,
+History).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Any
+
+from .errors import SheetsFunnelError
+from .funnel import compute
+from .labels import LABELS
+from .model import COLUMNS, SETTINGS, TABS, Lang
+from .parse import Settings, parse_pipeline
+from .render import (
+    FOCUS_FLAGS_COLUMN,
+    STAGE_TABLE_FIRST_ROW,
+    STAGE_TABLE_LAST_ROW,
+    history_header,
+    render_focus,
+    render_funnel,
+)
+from .sample import sample_deals
+from .sync.base import Percent, Rows
+
+#: Rows of the Pipeline tab prepared with dropdowns and the Flags formula.
+TEMPLATE_ROWS = 1000
+STAGE_CHOICES: dict[Lang, list[str]] = {
+    "en": ["Opportunity", "First Appointment", "#1", "#2", "#3", "Closed", "Lost"],
+    "ru": ["Возможность", "Первая встреча", "№1", "№2", "№3", "Сделка", "Проиграна"],
+}
+STATUS_CHOICES: dict[Lang, list[str]] = {
+    "en": ["Open", "Won", "Lost"],
+    "ru": ["Открыта", "Выиграна", "Проиграна"],
+}
+FLAGS_HEADER: dict[Lang, str] = {"en": "Flags", "ru": "Флаги"}
+_BUILD_TIME = dt.datetime(2026, 1, 1)
+
+
+def flags_formula(row: int, lang: Lang) -> str:
+    """The Pipeline Flags cell of a row: the deal's codes looked up in Focus by Deal ID."""
+    focus = TABS[lang].focus
+    return (f'=IF($A{row}="","",IFERROR(VLOOKUP($A{row}&"",\'{focus}\'!$A:$E,'
+            f'{FOCUS_FLAGS_COLUMN},FALSE),""))')
+
+
+def build_workbook(path: str | os.PathLike[str], lang: Lang = "en",
+                   deals: list[list[Any]] | None = None,
+                   settings: dict[str, Any] | None = None) -> Path:
+    """Write a pipeline workbook from the template, with optional deal rows and settings.
+
+    ``deals`` are rows in the Pipeline column order; ``settings`` maps field
+    names of :data:`sheets_funnel.model.SETTINGS` to values.
+    """
+    import xlsxwriter
+
+    out = Path(path)
+    tabs = TABS[lang]
+    book = xlsxwriter.Workbook(str(out), {"strings_to_formulas": False,
+                                          "strings_to_numbers": False,
+                                          "strings_to_urls": False})
+    book.set_properties({"title": "Sales pipeline", "created": _BUILD_TIME})
+    f = {
+        "head": book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1}),
+        "date": book.add_format({"num_format": "yyyy-mm-dd"}),
+        "money": book.add_format({"num_format": "#,##0"}),
+        "pct": book.add_format({"num_format": "0.0%"}),
+        "flag": book.add_format({"bg_color": "#F8CBAD"}),
+        "bold": book.add_format({"bold": True}),
+        "note": book.add_format({"italic": True, "font_color": "#595959"}),
+    }
+    _pipeline_sheet(book, f, lang, deals or [])
+    _settings_sheet(book, f, lang, settings or {})
+    _owned_sheets(book, f, lang)
+    book.get_worksheet_by_name(tabs.pipeline).activate()
+    book.close()
+    return out
+
+
+def _pipeline_sheet(book: Any, f: dict[str, Any], lang: Lang, deals: list[list[Any]]) -> None:
+    tabs = TABS[lang]
+    ws = book.add_worksheet(tabs.pipeline)
+    headers = [c.ru if lang == "ru" else c.en for c in COLUMNS] + [FLAGS_HEADER[lang]]
+    ws.write_row(0, 0, headers, f["head"])
+    ws.freeze_panes(1, 1)
+    widths = [10, 24, 12, 18, 10, 11, 12, 14, 20, 14, 12, 34]
+    for col, (column, width) in enumerate(zip([*COLUMNS, None], widths, strict=True)):
+        fmt = None
+        if column is not None and column.kind == "date":
+            fmt = f["date"]
+        elif column is not None and column.kind == "number":
+            fmt = f["money"]
+        ws.set_column(col, col, width, fmt)
+    last = max(TEMPLATE_ROWS, len(deals) + 1)
+    ws.data_validation(1, 3, last - 1, 3, {"validate": "list", "source": STAGE_CHOICES[lang],
+                                           "error_type": "warning"})
+    ws.data_validation(1, 4, last - 1, 4, {"validate": "list", "source": STATUS_CHOICES[lang],
+                                           "error_type": "warning"})
+    for col, column in enumerate(COLUMNS):
+        if column.kind == "date":
+            ws.data_validation(1, col, last - 1, col, {
+                "validate": "date", "criteria": ">=", "value": dt.date(1990, 1, 1),
+                "error_type": "warning",
+                "error_message": "Enter a date (YYYY-MM-DD or DD.MM.YYYY)."})
+    for r, deal in enumerate(deals, start=1):
+        for c, value in enumerate(deal):
+            if value is None:
+                continue
+            if isinstance(value, dt.date):
+                ws.write_datetime(r, c, dt.datetime.combine(value, dt.time()), f["date"])
+            elif isinstance(value, str):
+                ws.write_string(r, c, value)
+            else:
+                ws.write_number(r, c, value)
+    flags_col = len(COLUMNS)
+    for r in range(1, last):
+        ws.write_formula(r, flags_col, flags_formula(r + 1, lang), None, "")
+    ws.conditional_format(1, 0, last - 1, flags_col, {
+        "type": "formula", "criteria": f"=LEN(${chr(65 + flags_col)}2)>0", "format": f["flag"]})
+    ws.autofilter(0, 0, max(len(deals), 1), flags_col)
+
+
+def _settings_sheet(book: Any, f: dict[str, Any], lang: Lang, values: dict[str, Any]) -> None:
+    t = {"en": ("Setting", "Value", "Default"), "ru": ("Параметр", "Значение", "По умолчанию")}
+    ws = book.add_worksheet(TABS[lang].settings)
+    ws.write_row(0, 0, t[lang], f["head"])
+    ws.set_column(0, 0, 26)
+    ws.set_column(1, 1, 14)
+    ws.set_column(2, 2, 40)
+    for r, key in enumerate(SETTINGS, start=1):
+        ws.write_string(r, 0, key.ru if lang == "ru" else key.en)
+        value = values.get(key.field)
+        if isinstance(value, dt.date):
+            ws.write_datetime(r, 1, dt.datetime.combine(value, dt.time()), f["date"])
+        elif value is not None:
+            ws.write_number(r, 1, value)
+        elif key.kind == "date":
+            ws.write_blank(r, 1, None, f["date"])
+        ws.write_string(r, 2, key.default_ru if lang == "ru" else key.default_en, f["note"])
+
+
+def _write_rows(ws: Any, rows: Rows, f: dict[str, Any], header_rows: set[int]) -> None:
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            fmt = f["bold"] if r in header_rows else None
+            if value is None:
+                continue
+            if isinstance(value, dt.date):
+                ws.write_datetime(r, c, dt.datetime.combine(value, dt.time()), f["date"])
+            elif isinstance(value, Percent):
+                ws.write_number(r, c, float(value), f["pct"])
+            elif isinstance(value, int | float):
+                ws.write_number(r, c, value, fmt)
+            else:
+                ws.write_string(r, c, str(value), fmt)
+
+
+def _owned_sheets(book: Any, f: dict[str, Any], lang: Lang) -> None:
+    tabs = TABS[lang]
+    t = LABELS[lang]
+    header = [c.ru if lang == "ru" else c.en for c in COLUMNS]
+    deals, issues = parse_pipeline(tabs.pipeline, [list(header)], lang)
+    today = dt.date.today()
+    result = compute(deals, Settings(), today)
+    funnel = book.add_worksheet(tabs.funnel)
+    funnel.set_column(0, 0, 30)
+    funnel.set_column(1, 8, 13)
+    rows = render_funnel(result, issues, lang)
+    _write_rows(funnel, rows, f, {3})
+    for r in range(STAGE_TABLE_FIRST_ROW - 1, STAGE_TABLE_FIRST_ROW + 4):
+        funnel.write_blank(r, 4, None, f["pct"])
+        funnel.write_blank(r, 5, None, f["pct"])
+    chart = book.add_chart({"type": "bar"})
+    sheet = f"'{tabs.funnel}'"
+    chart.add_series({
+        "name": t["open"],
+        "categories": f"={sheet}!$A${STAGE_TABLE_FIRST_ROW}:$A${STAGE_TABLE_LAST_ROW}",
+        "values": f"={sheet}!$B${STAGE_TABLE_FIRST_ROW}:$B${STAGE_TABLE_LAST_ROW}",
+        "fill": {"color": "#4472C4"},
+        "data_labels": {"value": True},
+    })
+    chart.set_title({"name": t["title"]})
+    chart.set_y_axis({"reverse": True})
+    chart.set_legend({"none": True})
+    funnel.insert_chart("K2", chart, {"x_scale": 1.2, "y_scale": 1.2})
+    focus = book.add_worksheet(tabs.focus)
+    focus.set_column(0, 4, 16)
+    focus.set_column(5, 5, 60)
+    focus.set_column(6, 9, 14)
+    _write_rows(focus, render_focus(result, lang), f, {0})
+    focus.freeze_panes(1, 0)
+    history = book.add_worksheet(tabs.history)
+    history.set_column(0, 0, 12)
+    _write_rows(history, [history_header(lang)], f, {0})
+    history.freeze_panes(1, 1)
+
+
+def new_workbook(out: str | os.PathLike[str], lang: Lang = "en", sample: int = 0,
+                 as_of: dt.date | None = None, overwrite: bool = False) -> Path:
+    """Create a fresh workbook from the template; with ``sample`` deals it is refreshed too.
+
+    Refuses to replace an existing file unless ``overwrite`` is set.
+    """
+    path = Path(out)
+    if path.suffix.lower() != ".xlsx":
+        raise SheetsFunnelError(f"{path.name}: the new workbook must be an .xlsx file")
+    if path.exists() and not overwrite:
+        raise SheetsFunnelError(f"{path} already exists; pick another name or pass --force")
+    if sample < 0:
+        raise SheetsFunnelError("--sample must be 0 or more")
+    day = as_of or dt.date.today()
+    deals = sample_deals(sample, lang, day) if sample else []
+    settings = {"sales_target": max(1, sample // 4)} if sample else {}
+    build_workbook(path, lang, deals, settings)
+    if sample:
+        from .refresh import refresh
+        from .sync.xlsx import XlsxWorkbook
+
+        refresh(XlsxWorkbook(path), as_of=day)
+    return path

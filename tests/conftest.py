@@ -1,0 +1,103 @@
+"""Shared fixtures: the worked example, a CLI runner and LibreOffice headless."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sheets_funnel.cli import main
+
+FIXTURES = Path(__file__).parent / "fixtures"
+WORKED_AS_OF = dt.date(2026, 6, 30)
+LO_CSV_FILTER = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
+
+
+@pytest.fixture
+def worked_example(tmp_path: Path) -> Path:
+    """A fresh copy of the worked-example workbook (CONTRACT §6)."""
+    target = tmp_path / "worked-example.xlsx"
+    shutil.copyfile(FIXTURES / "worked-example.xlsx", target)
+    return target
+
+
+@pytest.fixture
+def expected_summary() -> dict[str, Any]:
+    """The contract's expected summary of the worked example, as of 2026-06-30."""
+    return json.loads((FIXTURES / "worked-example.json").read_text())  # type: ignore[no-any-return]
+
+
+class CliResult:
+    """What a CLI run printed and returned."""
+
+    def __init__(self, code: int, out: str, err: str) -> None:
+        self.code = code
+        self.out = out
+        self.err = err
+
+    def json(self) -> dict[str, Any]:
+        return json.loads(self.out)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
+    """Run ``sheets-funnel`` in-process and capture its output."""
+
+    def run(*args: str) -> CliResult:
+        code = main(list(args))
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run
+
+
+def libreoffice_tabs(book: Path, outdir: Path) -> dict[str, list[list[str]]]:
+    """Open a workbook in LibreOffice headless, recalculate, and read every tab as text."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.fail("LibreOffice is not installed; ./scripts/test installs it")
+    outdir.mkdir(parents=True, exist_ok=True)
+    profile = outdir / "lo-profile"
+    subprocess.run(
+        [soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to",
+         LO_CSV_FILTER, str(book), "--outdir", str(outdir)],
+        check=True, capture_output=True, timeout=180,
+    )
+    tabs: dict[str, list[list[str]]] = {}
+    for path in outdir.glob(f"{book.stem}-*.csv"):
+        with path.open(newline="", encoding="utf-8") as fh:
+            tabs[path.stem[len(book.stem) + 1 :]] = list(csv.reader(fh))
+    if not tabs:
+        pytest.fail(f"LibreOffice wrote no sheets for {book.name}")
+    return tabs
+
+
+def assert_same(actual: Any, expected: Any, path: str = "$") -> None:
+    """Assert two JSON values are equal, floats to 1e-9 (CONTRACT §6), ints exactly."""
+    if isinstance(expected, dict):
+        assert isinstance(actual, dict), f"{path}: {actual!r} is not an object"
+        assert set(actual) == set(expected), f"{path}: keys {sorted(set(actual) ^ set(expected))}"
+        for key, value in expected.items():
+            assert_same(actual[key], value, f"{path}.{key}")
+    elif isinstance(expected, list):
+        assert isinstance(actual, list) and len(actual) == len(expected), f"{path}: {actual!r}"
+        for n, (a, e) in enumerate(zip(actual, expected, strict=True)):
+            assert_same(a, e, f"{path}[{n}]")
+    elif isinstance(expected, float):
+        assert isinstance(actual, int | float) and not isinstance(actual, bool), f"{path}"
+        assert abs(actual - expected) <= 1e-9, f"{path}: {actual!r} != {expected!r}"
+    else:
+        assert type(actual) is type(expected) and actual == expected, (
+            f"{path}: {actual!r} != {expected!r}")
+
+
+def issue_key(issue: dict[str, Any]) -> tuple[Any, ...]:
+    """Issues sort by row and column (their order in the summary is free)."""
+    return (issue["row"], issue["column"], issue["message"])
