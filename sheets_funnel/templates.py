@@ -53,11 +53,15 @@ def flags_formula(row: int, lang: Lang) -> str:
 
 def build_workbook(path: str | os.PathLike[str], lang: Lang = "en",
                    deals: list[list[Any]] | None = None,
-                   settings: dict[str, Any] | None = None) -> Path:
+                   settings: dict[str, Any] | None = None,
+                   vba_project: str | os.PathLike[str] | None = None,
+                   button_macro: str | None = None) -> Path:
     """Write a pipeline workbook from the template, with optional deal rows and settings.
 
     ``deals`` are rows in the Pipeline column order; ``settings`` maps field
-    names of :data:`sheets_funnel.model.SETTINGS` to values.
+    names of :data:`sheets_funnel.model.SETTINGS` to values. For an .xlsm
+    file, ``vba_project`` is a ``vbaProject.bin`` to embed and
+    ``button_macro`` the macro a "Refresh funnel" button on the Funnel tab runs.
     """
     import xlsxwriter
 
@@ -79,6 +83,12 @@ def build_workbook(path: str | os.PathLike[str], lang: Lang = "en",
     _pipeline_sheet(book, f, lang, deals or [])
     _settings_sheet(book, f, lang, settings or {})
     _owned_sheets(book, f, lang)
+    if vba_project is not None:
+        book.add_vba_project(str(vba_project))
+    if button_macro is not None:
+        caption = {"en": "Refresh funnel", "ru": "Обновить воронку"}[lang]
+        book.get_worksheet_by_name(tabs.funnel).insert_button(
+            "K1", {"macro": button_macro, "caption": caption, "width": 160, "height": 28})
     book.get_worksheet_by_name(tabs.pipeline).activate()
     book.close()
     return out
