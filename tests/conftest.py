@@ -101,3 +101,31 @@ def assert_same(actual: Any, expected: Any, path: str = "$") -> None:
 def issue_key(issue: dict[str, Any]) -> tuple[Any, ...]:
     """Issues sort by row and column (their order in the summary is free)."""
     return (issue["row"], issue["column"], issue["message"])
+
+
+HEADER = ["Deal ID", "Account", "Owner", "Stage", "Status", "Value", "Created",
+          "First Appointment Date", "Next Step", "Next Step Date", "Closed Date"]
+
+
+def make_book(path: Path, pipeline: list[list[Any]] | None,
+              settings: list[list[Any]] | None = None,
+              tab_names: tuple[str, str] = ("Pipeline", "Settings")) -> Path:
+    """Write a small workbook with openpyxl: a Pipeline tab and optionally a Settings tab."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    if pipeline is None:
+        sheet.title = "Notes"
+        sheet.append(["nothing here"])
+    else:
+        sheet.title = tab_names[0]
+        for row in pipeline:
+            sheet.append(row)
+    if settings is not None:
+        other = book.create_sheet(tab_names[1])
+        for row in settings:
+            other.append(row)
+    book.save(path)
+    return path
