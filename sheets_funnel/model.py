@@ -184,7 +184,7 @@ def detect_lang(names: list[str]) -> Lang | None:
     """The language of the workbook, judged by which Pipeline tab it has."""
     for lang in ("en", "ru"):
         if find_tab(names, TABS[lang].pipeline) is not None:
-            return lang  # type: ignore[return-value]
+            return lang
     return None
 
 

@@ -324,8 +324,9 @@ def _drop_duplicate_ids(tab: str, deals: pd.DataFrame,
         rows = [int(r) for r in group["row"]]
         for row, deal_id in zip(rows, group["deal_id"], strict=True):
             others = ", ".join(str(r) for r in rows if r != row)
-            issues.append(Issue(tab, row, header, deal_id, f"duplicate Deal ID (also in row {others})",
-                                "error", f"a Deal ID used by no other row ({key!r})"))
+            message = f"duplicate Deal ID (also in row {others})"
+            issues.append(Issue(tab, row, header, deal_id, message, "error",
+                                f"a Deal ID used by no other row ({key!r})"))
     return deals[~dup].reset_index(drop=True), issues
 
 

@@ -29,7 +29,9 @@ class RefreshOutcome:
         return to_summary(self.result, self.parsed.issues, self.written)
 
 
-def refresh(backend: Backend, as_of: dt.date | None = None, dry_run: bool = False) -> RefreshOutcome:
+def refresh(
+    backend: Backend, as_of: dt.date | None = None, dry_run: bool = False
+) -> RefreshOutcome:
     """Refresh one workbook: read its tabs once, compute, write the owned tabs once.
 
     Raises :class:`~sheets_funnel.errors.WorkbookUnusable` before any write

@@ -177,12 +177,12 @@ def _owned_sheets(book: Any, f: dict[str, Any], lang: Lang) -> None:
     t = LABELS[lang]
     header = [c.ru if lang == "ru" else c.en for c in COLUMNS]
     deals, issues = parse_pipeline(tabs.pipeline, [list(header)], lang)
-    today = dt.date.today()
-    result = compute(deals, Settings(), today)
+    result = compute(deals, Settings(), _BUILD_TIME.date())
     funnel = book.add_worksheet(tabs.funnel)
     funnel.set_column(0, 0, 30)
     funnel.set_column(1, 8, 13)
     rows = render_funnel(result, issues, lang)
+    rows[0][3] = rows[1][1] = rows[1][3] = None  # no date until the first refresh
     _write_rows(funnel, rows, f, {3})
     for r in range(STAGE_TABLE_FIRST_ROW - 1, STAGE_TABLE_FIRST_ROW + 4):
         funnel.write_blank(r, 4, None, f["pct"])
@@ -199,7 +199,7 @@ def _owned_sheets(book: Any, f: dict[str, Any], lang: Lang) -> None:
     chart.set_title({"name": t["title"]})
     chart.set_y_axis({"reverse": True})
     chart.set_legend({"none": True})
-    funnel.insert_chart("K2", chart, {"x_scale": 1.2, "y_scale": 1.2})
+    funnel.insert_chart("K3", chart, {"x_scale": 1.2, "y_scale": 1.2})
     focus = book.add_worksheet(tabs.focus)
     focus.set_column(0, 4, 16)
     focus.set_column(5, 5, 60)

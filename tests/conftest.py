@@ -123,6 +123,10 @@ def make_book(path: Path, pipeline: list[list[Any]] | None,
         sheet.title = tab_names[0]
         for row in pipeline:
             sheet.append(row)
+        for cells in sheet.iter_rows():
+            for cell in cells:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    cell.data_type = "s"  # text the user typed, not a formula
     if settings is not None:
         other = book.create_sheet(tab_names[1])
         for row in settings:

@@ -185,7 +185,8 @@ def add_sheet_entries(workbook_xml: str, rels_xml: str, types_xml: str, name: st
                       sheet_id: int, rel_id: str, part: str, workbook_path: str
                       ) -> tuple[str, str, str]:
     """The workbook, relationships and content-types parts with one more tab."""
-    entry = f'<sheet name="{escape(name, {chr(34): "&quot;"})}" sheetId="{sheet_id}" r:id="{rel_id}"/>'
+    quoted = escape(name, {'"': "&quot;"})
+    entry = f'<sheet name="{quoted}" sheetId="{sheet_id}" r:id="{rel_id}"/>'
     match = re.search(r"</(\w+:)?sheets>", workbook_xml)
     if match is None:
         raise ValueError("workbook part has no tab list")
