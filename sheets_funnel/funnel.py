@@ -164,7 +164,10 @@ def compute(deals: pd.DataFrame, settings: Settings, as_of: dt.date) -> FunnelRe
                 per_week = ceil(required[STAGES[1]] / weeks_left)  # type: ignore[operator]
 
     focus = _focus_table(deals, codes, flagged, fa, cycle_limit)
-    flags = dict(zip(focus["deal_id"], focus["codes"], strict=True))
+    flags = {
+        deal: list(c)
+        for deal, c in zip(focus["deal_id"].tolist(), focus["codes"].tolist(), strict=True)
+    }
     owners = _owners(deals, stage, is_open, is_won, is_lost, in_period, flagged, deal_cr)
     return FunnelResult(
         as_of=as_of,
@@ -252,6 +255,8 @@ def _flag_masks(
 
 _WEIGHT = {"OUT_OF_CYCLE": 8, "NEXT_STEP_OUT_OF_CYCLE": 4, "NEXT_STEP_OVERDUE": 2,
            "NO_NEXT_STEP": 1}  # fmt: skip
+#: Every combination of codes, indexed by its bit mask (bit i set: FLAG_CODES[i] holds).
+_COMBOS = [[c for i, c in enumerate(FLAG_CODES) if mask >> i & 1] for mask in range(16)]
 
 
 def _focus_table(
@@ -259,11 +264,18 @@ def _focus_table(
     fa: np.ndarray, cycle_limit: float | None,
 ) -> pd.DataFrame:
     """The flagged deals, worst first: heaviest codes, then oldest first appointment."""
+    mask = np.zeros(len(deals), dtype=np.int64)
+    score = np.zeros(len(deals), dtype=np.int64)
+    for bit, code in enumerate(FLAG_CODES):
+        mask |= codes[code].astype(np.int64) << bit
+        score += codes[code] * _WEIGHT[code]
     rows = deals.loc[flagged].copy()
-    index = np.flatnonzero(flagged)
-    rows["codes"] = [[c for c in FLAG_CODES if codes[c][i]] for i in index]
-    rows["score"] = [sum(_WEIGHT[c] for c in cs) for cs in rows["codes"]]
-    rows["cycle_end"] = fa[index] + (math.floor(cycle_limit) if cycle_limit is not None else np.nan)
+    combos = np.empty(16, dtype=object)
+    combos[:] = [tuple(c) for c in _COMBOS]
+    rows["codes"] = combos[mask[flagged]]
+    rows["score"] = score[flagged]
+    offset = math.floor(cycle_limit) if cycle_limit is not None else np.nan
+    rows["cycle_end"] = fa[flagged] + offset
     rows = rows.sort_values(
         ["score", "first_appointment", "value", "row"],
         ascending=[False, True, False, True],
