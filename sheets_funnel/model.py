@@ -7,6 +7,7 @@ writes a workbook.
 from __future__ import annotations
 
 import enum
+import functools
 from dataclasses import dataclass
 from typing import Literal
 
@@ -70,11 +71,13 @@ STATUS_LOOKUP: dict[str, Status] = {
 }
 
 
+@functools.lru_cache(maxsize=1024)
 def lookup_stage(text: str) -> StageName | None:
     """The stage a cell's text names, or None when it names none."""
     return STAGE_LOOKUP.get(_key(text))
 
 
+@functools.lru_cache(maxsize=1024)
 def lookup_status(text: str) -> Status | None:
     """The status a cell's text names, or None when it names none."""
     return STATUS_LOOKUP.get(_key(text))

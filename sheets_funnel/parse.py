@@ -9,13 +9,13 @@ required header missing or duplicated, an unreadable setting) raise a
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from . import columns
 from .cells import as_text, from_serial, is_blank, json_value, parse_date, parse_number, to_serial
 from .errors import BadHeader, BadSetting, MissingTab
 from .model import (
@@ -177,94 +177,103 @@ _STAGE_EXPECTED = "Opportunity, First Appointment, #1, #2, #3, Closed or Lost"
 _DATE_EXPECTED = "a date, YYYY-MM-DD or DD.MM.YYYY"
 
 
-class _RowReader:
-    """Reads the cells of one Pipeline row, collecting its issues."""
+class _Cells:
+    """The raw cells of the kept Pipeline rows, column by column, and their issues."""
 
-    def __init__(self, tab: str, row_number: int, cells: list[Any],
-                 columns: dict[str, int], lang: Lang) -> None:
+    def __init__(self, tab: str, rows: list[tuple[int, list[Any]]], columns: dict[str, int],
+                 lang: Lang) -> None:
         self.tab = tab
-        self.row = row_number
-        self.cells = cells
+        self.rows = rows
         self.columns = columns
         self.lang = lang
-        self.issues: list[Issue] = []
+        self.issues: dict[int, list[Issue]] = {}
+        width = max(columns.values(), default=-1) + 1
+        padded = [c if len(c) >= width else [*c, *[None] * (width - len(c))] for _, c in rows]
+        columns_ = zip(*padded, strict=False)  # rows may run past the last known column
+        self._transposed: list[list[Any]] = [list(col) for col in columns_][:width]
 
-    def raw(self, name: str) -> Any:
+    def raw(self, name: str) -> list[Any]:
+        """The column's cells of the kept rows (None past a short row's end)."""
         index = self.columns.get(name)
-        if index is None or index >= len(self.cells):
-            return None
-        return self.cells[index]
+        if index is None or index >= len(self._transposed):
+            return [None] * len(self.rows)
+        return self._transposed[index]
 
-    def issue(self, name: str, message: str, expected: str = "",
-              severity: Literal["error", "warning"] = "error", value: Any = None) -> None:
-        col = next(c for c in COLUMNS if c.field == name)
-        raw = self.raw(name) if value is None else value
-        self.issues.append(Issue(self.tab, self.row, _header_name(col, self.lang),
-                                 json_value(raw), message, severity, expected))
+    def issue(self, k: int, name: str, value: Any, message: str, expected: str,
+              severity: Literal["error", "warning"] = "error") -> None:
+        col = _COLUMN[name]
+        self.issues.setdefault(k, []).append(Issue(
+            self.tab, self.rows[k][0], _header_name(col, self.lang), json_value(value), message,
+            severity, expected))
 
-    def text(self, name: str, required: bool) -> str:
-        value = as_text(self.raw(name))
-        if required and not value:
-            col = next(c for c in COLUMNS if c.field == name)
-            self.issue(name, f"missing {col.en}", "a value in every deal row")
-        return value
+    def text(self, name: str, required: bool) -> list[str]:
+        values = columns.texts(self.raw(name))
+        if required:
+            label = _COLUMN[name].en
+            for k, value in enumerate(values):
+                if not value:
+                    self.issue(k, name, None, f"missing {label}", "a value in every deal row")
+        return values
 
-    def date(self, name: str) -> float:
+    def date(self, name: str) -> list[float]:
         raw = self.raw(name)
-        if is_blank(raw):
-            return math.nan
-        serial = parse_date(raw)
-        if serial is None:
-            self.issue(name, "not a date", _DATE_EXPECTED)
-            return math.nan
-        return float(serial)
+        values, bad = columns.dates(raw)
+        for k in bad:
+            self.issue(k, name, raw[k], "not a date", _DATE_EXPECTED)
+        return values
 
-    def number(self, name: str) -> float:
+    def number(self, name: str) -> list[float]:
         raw = self.raw(name)
-        if is_blank(raw):
-            return math.nan
-        number = parse_number(raw)
-        if number is None:
-            self.issue(name, "not a number", "a number of 0 or more")
-            return math.nan
-        if number < 0:
-            self.issue(name, "negative value", "a number of 0 or more")
-            return math.nan
-        return number
+        values, bad, negative = columns.numbers(raw)
+        for k in bad:
+            self.issue(k, name, raw[k], "not a number", "a number of 0 or more")
+        for k in negative:
+            self.issue(k, name, raw[k], "negative value", "a number of 0 or more")
+        return values
 
 
-def _stage_and_status(reader: _RowReader, has_fa: bool) -> tuple[int, str]:
-    """The deal's furthest stage (0–5) and status ('open', 'won', 'lost')."""
-    stage_text = as_text(reader.raw("stage"))
-    status_text = as_text(reader.raw("status"))
+_COLUMN = {c.field: c for c in COLUMNS}
+
+
+def _stage_and_status(cells: _Cells, k: int, stage_raw: Any, status_raw: Any,
+                      stage_text: str, status_text: str, has_fa: bool) -> tuple[int, str]:
+    """The deal's furthest stage (0–5) and status ('open', 'won', 'lost'); -1 on error."""
     stage: StageName | None = None
     if not stage_text:
-        reader.issue("stage", "missing Stage", _STAGE_EXPECTED)
+        cells.issue(k, "stage", stage_raw, "missing Stage", _STAGE_EXPECTED)
     else:
         stage = lookup_stage(stage_text)
         if stage is None:
-            reader.issue("stage", "unknown stage", _STAGE_EXPECTED)
+            cells.issue(k, "stage", stage_raw, "unknown stage", _STAGE_EXPECTED)
     status: Status | None = None
     if status_text:
         status = lookup_status(status_text)
         if status is None:
-            reader.issue("status", "unknown status", "Open, Won, Lost or blank")
+            cells.issue(k, "status", status_raw, "unknown status", "Open, Won, Lost or blank")
     if stage is None or (status_text and status is None):
         return -1, ""
     if stage is StageName.LOST:
         if status not in (None, Status.LOST):
-            reader.issue("status", "stage Lost with a status other than Lost", "Lost or blank")
+            cells.issue(k, "status", status_raw, "stage Lost with a status other than Lost",
+                        "Lost or blank")
             return -1, ""
         return (1 if has_fa else 0), "lost"
     if stage is StageName.CLOSED:
         if status in (Status.OPEN, Status.LOST):
-            reader.issue("status", "stage Closed with status " + status.value,
-                         "Won or blank for a Closed deal")
+            cells.issue(k, "status", status_raw, "stage Closed with status " + status.value,
+                        "Won or blank for a Closed deal")
             return -1, ""
         return 5, "won"
     if status is Status.WON:
         return 5, "won"
     return stage.value, "lost" if status is Status.LOST else "open"
+
+
+def _is_blank_row(cells: list[Any]) -> bool:
+    first = cells[0] if cells else None
+    if first is not None and (type(first) is not str or first.strip()):
+        return False  # the usual case: a Deal ID in the first column
+    return all(v is None or (type(v) is str and not v.strip()) for v in cells)
 
 
 def parse_pipeline(tab: str, rows: Rows, lang: Lang) -> tuple[pd.DataFrame, list[Issue]]:
@@ -278,34 +287,37 @@ def parse_pipeline(tab: str, rows: Rows, lang: Lang) -> tuple[pd.DataFrame, list
             f"{tab} row 1 has no headers; expected "
             f"{', '.join(_header_name(c, lang) for c in COLUMNS if c.required)} at least"
         )
-    columns = map_headers(tab, list(rows[0]), lang)
+    header = map_headers(tab, list(rows[0]), lang)
+    kept = [(n + 2, r) for n, r in enumerate(rows[1:]) if not _is_blank_row(r)]
+    cells = _Cells(tab, kept, header, lang)
+    deal_id = cells.text("deal_id", required=True)
+    account = cells.text("account", required=True)
+    owner = [o or NO_OWNER for o in cells.text("owner", required=False)]
+    fa = cells.date("first_appointment")
+    value = cells.number("value")
+    created = cells.date("created")
+    next_step = cells.text("next_step", required=False)
+    next_step_date = cells.date("next_step_date")
+    closed = cells.date("closed")
+    stage_raw, status_raw = cells.raw("stage"), cells.raw("status")
+    stage_text, status_text = columns.texts(stage_raw), columns.texts(status_raw)
     records: list[tuple[Any, ...]] = []
-    issues: list[Issue] = []
-    for offset, cells in enumerate(rows[1:]):
-        if all(is_blank(c) for c in cells):
+    for k, (row, _) in enumerate(kept):
+        stage, status = _stage_and_status(cells, k, stage_raw[k], status_raw[k], stage_text[k],
+                                          status_text[k], fa[k] == fa[k])
+        if status == "won" and closed[k] < fa[k]:
+            cells.issue(k, "closed", cells.raw("closed")[k],
+                        "Closed Date before First Appointment Date",
+                        "a Closed Date on or after the First Appointment Date")
+        if any(i.severity == "error" for i in cells.issues.get(k, ())):
             continue
-        reader = _RowReader(tab, offset + 2, list(cells), columns, lang)
-        deal_id = reader.text("deal_id", required=True)
-        account = reader.text("account", required=True)
-        owner = reader.text("owner", required=False) or NO_OWNER
-        fa = reader.date("first_appointment")
-        stage, status = _stage_and_status(reader, not math.isnan(fa))
-        value = reader.number("value")
-        created = reader.date("created")
-        next_step = reader.text("next_step", required=False)
-        next_step_date = reader.date("next_step_date")
-        closed = reader.date("closed")
-        if status == "won" and closed < fa:
-            reader.issue("closed", "Closed Date before First Appointment Date",
-                         "a Closed Date on or after the First Appointment Date")
-        if not any(i.severity == "error" for i in reader.issues):
-            if status == "open" and 1 <= stage <= 4 and math.isnan(fa):
-                reader.issue("first_appointment", "missing First Appointment Date",
-                             "a First Appointment Date for a deal past Opportunity",
-                             severity="warning")
-            records.append((reader.row, deal_id, account, owner, stage, status, value, created,
-                            fa, next_step, next_step_date, closed))
-        issues.extend(reader.issues)
+        if status == "open" and 1 <= stage <= 4 and fa[k] != fa[k]:
+            cells.issue(k, "first_appointment", None, "missing First Appointment Date",
+                        "a First Appointment Date for a deal past Opportunity",
+                        severity="warning")
+        records.append((row, deal_id[k], account[k], owner[k], stage, status, value[k],
+                        created[k], fa[k], next_step[k], next_step_date[k], closed[k]))
+    issues = [issue for k in sorted(cells.issues) for issue in cells.issues[k]]
     deals = pd.DataFrame.from_records(records, columns=list(DEAL_COLUMNS))
     deals, duplicate_issues = _drop_duplicate_ids(tab, deals, lang)
     issues.extend(duplicate_issues)

@@ -31,7 +31,7 @@ _STAGES = {
 }
 _STATUS = {"en": ("Open", "Won", "Lost"), "ru": ("Открыта", "Выиграна", "Проиграна")}
 #: Chance that a deal at each stage moves on to the next one.
-_ADVANCE = (0.85, 0.75, 0.8, 0.85, 0.8)
+_ADVANCE = (0.8, 0.7, 0.7, 0.75, 0.7)
 
 
 def sample_deals(count: int, lang: Lang, as_of: dt.date, seed: int = 7) -> list[list[Any]]:
@@ -45,14 +45,14 @@ def sample_deals(count: int, lang: Lang, as_of: dt.date, seed: int = 7) -> list[
     stages, (s_open, s_won, s_lost) = _STAGES[lang], _STATUS[lang]
     rows: list[list[Any]] = []
     for n in range(count):
-        created = as_of - dt.timedelta(days=rng.randint(5, 270))
+        created = as_of - dt.timedelta(days=int(rng.triangular(3, 270, 40)))
         age = (as_of - created).days
         fa = created + dt.timedelta(days=rng.randint(3, 14))
         stage = 0
         while stage < 5 and rng.random() < _ADVANCE[stage]:
             stage += 1
         cycle = max(20, int(rng.gauss(60, 15)))
-        decided = age > cycle + 14 or rng.random() < 0.15
+        decided = age > cycle + 30 or rng.random() < 0.1
         value = rng.choice([3, 4, 5, 6, 8, 10, 12, 15, 20, 25]) * 1000
         row: list[Any] = [f"D-{n + 1:03d}", rng.choice(_ACCOUNTS[lang]), rng.choice(_OWNERS[lang]),
                           None, None, value, created, None, None, None, None]

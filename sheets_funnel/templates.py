@@ -227,7 +227,7 @@ def new_workbook(out: str | os.PathLike[str], lang: Lang = "en", sample: int = 0
         raise SheetsFunnelError("--sample must be 0 or more")
     day = as_of or dt.date.today()
     deals = sample_deals(sample, lang, day) if sample else []
-    settings = {"sales_target": max(1, sample // 4)} if sample else {}
+    settings = {"sales_target": max(1, sample // 3)} if sample else {}
     build_workbook(path, lang, deals, settings)
     if sample:
         from .refresh import refresh

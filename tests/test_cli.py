@@ -68,6 +68,7 @@ def test_row_issues_still_refresh_with_exit_0(cli, tmp_path):
     rows = [HEADER, ["A", "Acme", "", "Closed", "Lost"], ["B", "Beta", "", "#9"],
             ["C", "Gamma", "", "#1", "", -3], ["D", "Delta", "", "O", "", "abc"]]
     path = make_book(tmp_path / "b.xlsx", rows)
+    pipeline_before = XlsxWorkbook(path).read(["Pipeline"])
     summary = cli("refresh", str(path), "--json", "--as-of", "2026-06-30").json()
     assert summary["deals"] == 0
     assert sorted((i["row"], i["column"], i["message"]) for i in summary["issues"]) == [
@@ -78,8 +79,8 @@ def test_row_issues_still_refresh_with_exit_0(cli, tmp_path):
     ]
     assert summary["written"] == ["Funnel", "Focus", "History"]
     # the user's tabs are untouched: the Pipeline still reads exactly as before
-    assert XlsxWorkbook(path).read(["Pipeline"])["Pipeline"][1][:5] == [
-        "A", "Acme", None, "Closed", "Lost"]
+    assert XlsxWorkbook(path).read(["Pipeline"]) == pipeline_before
+    assert pipeline_before["Pipeline"][1][:5] == ["A", "Acme", "", "Closed", "Lost"]
 
 
 def test_no_settings_tab_uses_defaults(cli, tmp_path):

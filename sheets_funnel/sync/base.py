@@ -4,7 +4,7 @@ A backend reads the tabs a refresh needs in one go and writes the owned tabs
 in one atomic step. Cells travel as plain Python values:
 
 * read: ``str``, ``int``, ``float``, ``bool``, ``datetime.date`` /
-  ``datetime.datetime`` or ``None`` for a blank cell. A backend that cannot
+  ``datetime.datetime``; a blank cell is ``None`` or ``""``. A backend that cannot
   tell dates from numbers (Google with SERIAL_NUMBER rendering) hands over
   the serial number; the parser accepts both.
 * write: the same types plus :class:`Percent` (a ratio shown as a

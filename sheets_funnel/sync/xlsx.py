@@ -17,7 +17,7 @@ import tempfile
 import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from ..errors import NotAWorkbook, WorkbookLocked
 from . import xlsx_package as pkg
@@ -77,7 +77,7 @@ class XlsxWorkbook:
         return [s.name for s in self._package_sheets()]
 
     def read(self, tabs: Sequence[str]) -> dict[str, Rows]:
-        """The cells of each named tab that exists (blank cells are None)."""
+        """The cells of each named tab that exists (blank cells are empty strings)."""
         from python_calamine import CalamineWorkbook
 
         try:
@@ -89,7 +89,8 @@ class XlsxWorkbook:
             if name not in book.sheet_names:
                 continue
             values = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-            out[name] = [[_cell(v) for v in row] for row in values]
+            # blank cells are empty strings; times and durations are read as text by the parser
+            out[name] = cast(Rows, values)
         return out
 
     def check_unlocked(self) -> None:
@@ -172,16 +173,6 @@ class XlsxWorkbook:
             with contextlib.suppress(OSError):
                 os.unlink(tmp_name)
             raise
-
-
-def _cell(value: Any) -> Any:
-    if value == "":
-        return None
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
-        return int(value)
-    if isinstance(value, dt.time | dt.timedelta):
-        return str(value)
-    return value
 
 
 def _free_name(used: set[str], pattern: str) -> str:

@@ -135,11 +135,25 @@ def sheet_data_xml(rows: Iterable[list[Cell]], date_xf: int | None,
                    pct_xf: int | None) -> tuple[str, str]:
     """The ``<sheetData>`` element for the rows and the dimension ref they cover."""
     parts = ["<sheetData>"]
+    letters: list[str] = []
     last_row = 0
     width = 0
     for r, row in enumerate(rows, start=1):
-        cells = [cell_xml(f"{column_letter(c)}{r}", v, date_xf, pct_xf) for c, v in enumerate(row)]
-        if any(cells):
+        while len(letters) < len(row):
+            letters.append(column_letter(len(letters)))
+        cells = []
+        for c, value in enumerate(row):
+            kind = type(value)
+            if value is None or (kind is str and not value):
+                continue
+            ref = f"{letters[c]}{r}"
+            if kind is str:
+                cells.append(_text_cell(ref, value))  # type: ignore[arg-type]
+            elif kind is int:
+                cells.append(f'<c r="{ref}"><v>{value}</v></c>')
+            else:
+                cells.append(cell_xml(ref, value, date_xf, pct_xf))
+        if cells:
             parts.append(f'<row r="{r}">{"".join(cells)}</row>')
             last_row = r
             width = max(width, len(row))
