@@ -18,7 +18,7 @@ from .funnel import FunnelResult
 from .labels import LABELS, STAGE_LABELS
 from .model import STAGES, Lang
 from .parse import Issue
-from .sync.base import Cell, Percent, Rows
+from .sync.base import Cell, Heading, Percent, Rows
 
 #: Rows of the Funnel tab's stage table (1-based, as the spreadsheet counts).
 STAGE_TABLE_HEADER_ROW = 4
@@ -26,6 +26,10 @@ STAGE_TABLE_FIRST_ROW = 5
 STAGE_TABLE_LAST_ROW = 10  # the Won row: the chart plots rows 5–10
 #: Column of the Focus tab holding the flag codes (1-based), for lookups.
 FOCUS_FLAGS_COLUMN = 5
+
+
+def _headings(*labels: str) -> list[Cell]:
+    return [Heading(label) for label in labels]
 
 
 def _opt(x: float | None) -> Cell:
@@ -45,11 +49,11 @@ def render_funnel(result: FunnelResult, issues: Sequence[Issue], lang: Lang) -> 
     """The Funnel tab: stage table, cycle, forecast, target, owners, data issues."""
     t = LABELS[lang]
     rows: Rows = [
-        [t["title"], None, t["as_of"], result.as_of],
+        [Heading(t["title"]), None, t["as_of"], result.as_of],
         [t["period"], result.period_start, t["to"], result.period_end],
         [],
-        [t["stage"], t["open"], t["advanced"], t["dropped"], t["rate"], t["close_rate"],
-         t["needed"], t["needed_full"], t["note"]],
+        _headings(t["stage"], t["open"], t["advanced"], t["dropped"], t["rate"],
+                  t["close_rate"], t["needed"], t["needed_full"], t["note"]),
     ]
     for s, name in enumerate(STAGES):
         conv = result.conversion[name]
@@ -67,18 +71,18 @@ def render_funnel(result: FunnelResult, issues: Sequence[Issue], lang: Lang) -> 
     if result.cycle_limit is not None and result.cycle_days:
         limit_note = t["cycle_tolerance"].format(t=f"{result.cycle_limit / result.cycle_days:g}")
     rows += [
-        [t["cycle"]],
+        [Heading(t["cycle"])],
         [t["cycle_days"], _opt(result.cycle_days) if result.cycle_days is not None
          else t["unknown"], cycle_note],
         [t["cycle_measured"], _opt(result.cycle_days_measured),
          t["cycle_sample"].format(n=result.cycle_sample)],
         [t["cycle_limit"], _opt(result.cycle_limit), limit_note],
         [],
-        [t["forecast"]],
+        [Heading(t["forecast"])],
         [t["expected_closes"], round(result.expected_closes, 2), t["forecast_note"]],
         [t["expected_value"], round(result.expected_value, 2)],
         [],
-        [t["target"]],
+        [Heading(t["target"])],
         [t["sales_target"], result.sales_target if result.sales_target is not None
          else t["no_target"]],
         [t["won_in_period"], result.won_in_period],
@@ -88,21 +92,21 @@ def render_funnel(result: FunnelResult, issues: Sequence[Issue], lang: Lang) -> 
         [t["per_week"], _opt(result.first_appointments_per_week)],
         [t["weeks_left"], None if result.weeks_left is None else round(result.weeks_left, 1)],
         [],
-        [t["owners"]],
-        [t["owner"], *STAGE_LABELS[lang], t["won"], t["lost"], t["won_in_period"], t["flagged"],
-         t["expected_closes"]],
+        [Heading(t["owners"])],
+        _headings(t["owner"], *STAGE_LABELS[lang], t["won"], t["lost"], t["won_in_period"],
+                  t["flagged"], t["expected_closes"]),
     ]
     for owner, o in result.owners.items():
         rows.append([owner, *o.stage_counts.values(), o.won, o.lost, o.won_in_period, o.flagged,
                      round(o.expected_closes, 2)])
     rows.append([])
     problems = [*issues]
-    rows.append([f"{t['issues']} ({len(problems) + len(result.warnings)})"])
+    rows.append([Heading(f"{t['issues']} ({len(problems) + len(result.warnings)})")])
     if not problems and not result.warnings:
         rows.append([t["no_issues"]])
     else:
-        rows.append([t["tab"], t["row"], t["column"], t["value"], t["problem"], t["expected"],
-                     t["severity"]])
+        rows.append(_headings(t["tab"], t["row"], t["column"], t["value"], t["problem"],
+                              t["expected"], t["severity"]))
         for i in problems:
             rows.append([i.tab, i.row, i.column, None if i.value is None else as_text(i.value),
                          i.message, i.expected or None, i.severity])
@@ -130,8 +134,9 @@ def _sentence(code: str, deal: Any, result: FunnelResult, lang: Lang) -> str:
 def render_focus(result: FunnelResult, lang: Lang) -> Rows:
     """The Focus tab: one row per flagged deal, worst first."""
     t = LABELS[lang]
-    rows: Rows = [[t["deal_id"], t["account"], t["owner"], t["stage"], t["flags"], t["details"],
-                   t["cycle_end"], t["next_step_date"], t["first_appointment"], t["value"]]]
+    rows: Rows = [_headings(t["deal_id"], t["account"], t["owner"], t["stage"], t["flags"],
+                            t["details"], t["cycle_end"], t["next_step_date"],
+                            t["first_appointment"], t["value"])]
     for deal in result.focus.to_dict("records"):
         codes = deal["codes"]
         rows.append([
@@ -151,9 +156,9 @@ def _day(serial: float) -> dt.date | None:
 def history_header(lang: Lang) -> list[Cell]:
     """The History tab's header row."""
     t = LABELS[lang]
-    return [t["as_of"], t["deals"], *STAGE_LABELS[lang], t["won"], t["lost"], t["won_in_period"],
-            t["flagged"], t["expected_closes"], t["expected_value"], t["sales_target"], t["gap"],
-            t["cycle_days"], t["fa_per_week"]]
+    return _headings(t["as_of"], t["deals"], *STAGE_LABELS[lang], t["won"], t["lost"],
+                     t["won_in_period"], t["flagged"], t["expected_closes"], t["expected_value"],
+                     t["sales_target"], t["gap"], t["cycle_days"], t["fa_per_week"])
 
 
 def render_history(result: FunnelResult, old: Rows, lang: Lang) -> Rows:

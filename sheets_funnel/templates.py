@@ -28,7 +28,7 @@ from .render import (
     render_funnel,
 )
 from .sample import sample_deals
-from .sync.base import Percent, Rows
+from .sync.base import Heading, Percent, Rows
 
 #: Rows of the Pipeline tab prepared with dropdowns and the Flags formula.
 TEMPLATE_ROWS = 1000
@@ -156,10 +156,10 @@ def _settings_sheet(book: Any, f: dict[str, Any], lang: Lang, values: dict[str, 
         ws.write_string(r, 2, key.default_ru if lang == "ru" else key.default_en, f["note"])
 
 
-def _write_rows(ws: Any, rows: Rows, f: dict[str, Any], header_rows: set[int]) -> None:
+def _write_rows(ws: Any, rows: Rows, f: dict[str, Any]) -> None:
     for r, row in enumerate(rows):
         for c, value in enumerate(row):
-            fmt = f["bold"] if r in header_rows else None
+            fmt = f["bold"] if isinstance(value, Heading) else None
             if value is None:
                 continue
             if isinstance(value, dt.date):
@@ -179,11 +179,13 @@ def _owned_sheets(book: Any, f: dict[str, Any], lang: Lang) -> None:
     deals, issues = parse_pipeline(tabs.pipeline, [list(header)], lang)
     result = compute(deals, Settings(), _BUILD_TIME.date())
     funnel = book.add_worksheet(tabs.funnel)
+    funnel.set_landscape()
+    funnel.fit_to_pages(1, 0)
     funnel.set_column(0, 0, 30)
     funnel.set_column(1, 8, 13)
     rows = render_funnel(result, issues, lang)
     rows[0][3] = rows[1][1] = rows[1][3] = None  # no date until the first refresh
-    _write_rows(funnel, rows, f, {3})
+    _write_rows(funnel, rows, f)
     for r in range(STAGE_TABLE_FIRST_ROW - 1, STAGE_TABLE_FIRST_ROW + 4):
         funnel.write_blank(r, 4, None, f["pct"])
         funnel.write_blank(r, 5, None, f["pct"])
@@ -204,11 +206,11 @@ def _owned_sheets(book: Any, f: dict[str, Any], lang: Lang) -> None:
     focus.set_column(0, 4, 16)
     focus.set_column(5, 5, 60)
     focus.set_column(6, 9, 14)
-    _write_rows(focus, render_focus(result, lang), f, {0})
+    _write_rows(focus, render_focus(result, lang), f)
     focus.freeze_panes(1, 0)
     history = book.add_worksheet(tabs.history)
     history.set_column(0, 0, 12)
-    _write_rows(history, [history_header(lang)], f, {0})
+    _write_rows(history, [history_header(lang)], f)
     history.freeze_panes(1, 1)
 
 

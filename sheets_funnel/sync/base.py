@@ -8,7 +8,7 @@ in one atomic step. Cells travel as plain Python values:
   tell dates from numbers (Google with SERIAL_NUMBER rendering) hands over
   the serial number; the parser accepts both.
 * write: the same types plus :class:`Percent` (a ratio shown as a
-  percentage). A ``str`` is always written as literal text, never parsed as
+  percentage) and :class:`Heading` (text shown in bold). A ``str`` is always written as literal text, never parsed as
   a formula, a number or a date.
 """
 
@@ -21,6 +21,12 @@ from typing import Protocol, TypeAlias, runtime_checkable
 
 class Percent(float):
     """A ratio (0.5 is 50 %) that the backend formats as a percentage."""
+
+
+class Heading(str):
+    """Text shown in bold where the backend can: a title or a table header."""
+
+    __slots__ = ()
 
 
 Cell: TypeAlias = str | int | float | bool | dt.date | dt.datetime | None

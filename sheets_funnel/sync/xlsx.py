@@ -109,7 +109,7 @@ class XlsxWorkbook:
             names = set(zf.namelist())
             wb_path = pkg.workbook_part(zf.read("[Content_Types].xml"), zf.read("_rels/.rels"))
             wb_rels_path = pkg.rels_path(wb_path)
-            date_xf, pct_xf = pkg.find_styles(
+            styles = pkg.find_styles(
                 zf.read("xl/styles.xml") if "xl/styles.xml" in names else None)
             sheets = {s.name: s for s in self._package_sheets()}
             replaced: dict[str, bytes] = {}
@@ -118,7 +118,7 @@ class XlsxWorkbook:
             types_xml = zf.read("[Content_Types].xml").decode("utf-8")
             next_id = max((s.sheet_id for s in sheets.values()), default=0) + 1
             for tab, rows in tabs.items():
-                data_xml, dimension = pkg.sheet_data_xml(rows, date_xf, pct_xf)
+                data_xml, dimension = pkg.sheet_data_xml(rows, styles)
                 if tab in sheets:
                     part = sheets[tab].part
                     old = zf.read(part).decode("utf-8")

@@ -17,7 +17,7 @@ from xml.etree import ElementTree as ET
 from xml.sax.saxutils import escape
 
 from ..cells import to_serial
-from .base import Cell, Percent
+from .base import Cell, Heading, Percent
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -70,20 +70,36 @@ def list_sheets(workbook_xml: bytes, workbook_rels: bytes, workbook_path: str) -
     return sheets
 
 
-def find_styles(styles_xml: bytes | None) -> tuple[int | None, int | None]:
-    """Indexes of an existing date and percentage cell format, when the workbook has them.
+@dataclass(frozen=True)
+class Styles:
+    """Indexes of the workbook's own cell formats that owned tabs reuse (None: absent)."""
 
-    Owned tabs reuse the workbook's own formats so the styles part never changes;
-    without one, dates are written as ISO text and ratios as plain numbers.
+    date: int | None = None
+    percent: int | None = None
+    bold: int | None = None
+
+
+def find_styles(styles_xml: bytes | None) -> Styles:
+    """The workbook's existing date, percentage and bold cell formats.
+
+    Owned tabs reuse the workbook's own formats so the styles part never
+    changes; without one, dates are written as ISO text, ratios as plain
+    numbers and headings as plain text.
     """
     if not styles_xml:
-        return None, None
+        return Styles()
     root = ET.fromstring(styles_xml)
     custom = {
         int(f.get("numFmtId", "0")): f.get("formatCode", "")
         for f in root.iter(f"{{{NS_MAIN}}}numFmt")
     }
-    date_xf = pct_xf = None
+    fonts = root.find(f"{{{NS_MAIN}}}fonts")
+    bold_fonts = {
+        n for n, font in enumerate([] if fonts is None else list(fonts))
+        if (b := font.find(f"{{{NS_MAIN}}}b")) is not None and b.get("val", "1") not in ("0",
+                                                                                      "false")
+    }
+    date_xf = pct_xf = bold_xf = None
     xfs = root.find(f"{{{NS_MAIN}}}cellXfs")
     for index, xf in enumerate([] if xfs is None else list(xfs)):
         fmt = int(xf.get("numFmtId", "0"))
@@ -93,7 +109,10 @@ def find_styles(styles_xml: bytes | None) -> tuple[int | None, int | None]:
             date_xf = index
         if pct_xf is None and (fmt in (9, 10) or (code.endswith("%") and "0" in code)):
             pct_xf = index
-    return date_xf, pct_xf
+        plain = fmt == 0 and xf.get("fillId", "0") == "0" and xf.get("borderId", "0") == "0"
+        if bold_xf is None and plain and int(xf.get("fontId", "0")) in bold_fonts:
+            bold_xf = index
+    return Styles(date_xf, pct_xf, bold_xf)
 
 
 def column_letter(index: int) -> str:
@@ -106,15 +125,19 @@ def column_letter(index: int) -> str:
     return letters
 
 
-def _text_cell(ref: str, text: str) -> str:
+def _text_cell(ref: str, text: str, style: str = "") -> str:
     clean = escape(_ILLEGAL_XML.sub("", text))
-    return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{clean}</t></is></c>'
+    return f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{clean}</t></is></c>'
 
 
-def cell_xml(ref: str, value: Cell, date_xf: int | None, pct_xf: int | None) -> str:
+def cell_xml(ref: str, value: Cell, styles: Styles) -> str:
     """One ``<c>`` element; text is always an inline string, never a formula."""
+    date_xf, pct_xf = styles.date, styles.percent
     if value is None or value == "":
         return ""
+    if isinstance(value, Heading):
+        style = "" if styles.bold is None else f' s="{styles.bold}"'
+        return _text_cell(ref, str(value), style)
     if isinstance(value, bool):
         return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
     if isinstance(value, dt.date):
@@ -131,8 +154,7 @@ def cell_xml(ref: str, value: Cell, date_xf: int | None, pct_xf: int | None) -> 
     return _text_cell(ref, str(value))
 
 
-def sheet_data_xml(rows: Iterable[list[Cell]], date_xf: int | None,
-                   pct_xf: int | None) -> tuple[str, str]:
+def sheet_data_xml(rows: Iterable[list[Cell]], styles: Styles) -> tuple[str, str]:
     """The ``<sheetData>`` element for the rows and the dimension ref they cover."""
     parts = ["<sheetData>"]
     letters: list[str] = []
@@ -152,7 +174,7 @@ def sheet_data_xml(rows: Iterable[list[Cell]], date_xf: int | None,
             elif kind is int:
                 cells.append(f'<c r="{ref}"><v>{value}</v></c>')
             else:
-                cells.append(cell_xml(ref, value, date_xf, pct_xf))
+                cells.append(cell_xml(ref, value, styles))
         if cells:
             parts.append(f'<row r="{r}">{"".join(cells)}</row>')
             last_row = r
