@@ -1,0 +1,83 @@
+"""The ready-made workbooks in templates/: what a team gets before its first refresh."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from sheets_funnel.model import SETTINGS
+from sheets_funnel.refresh import refresh
+from sheets_funnel.sync.xlsx import XlsxWorkbook
+from sheets_funnel.sync.xlsx_package import find_styles
+from sheets_funnel.templates import STAGE_CHOICES, build_workbook, flags_formula
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TABS = {"en": ["Pipeline", "Settings", "Funnel", "Focus", "History"],
+        "ru": ["Воронка", "Настройки", "Сводка", "Фокус", "История"]}
+
+
+def xml(path: Path, part: str) -> str:
+    with zipfile.ZipFile(path) as zf:
+        return zf.read(part).decode()
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_committed_template_matches_a_fresh_build(tmp_path, lang):
+    committed = TEMPLATES / f"pipeline-{lang}.xlsx"
+    fresh = build_workbook(tmp_path / f"pipeline-{lang}.xlsx", lang)
+    names = XlsxWorkbook(committed).tab_names()
+    assert names == TABS[lang]
+    assert XlsxWorkbook(committed).read(names) == XlsxWorkbook(fresh).read(names), (
+        "templates/ is out of date: run scripts/build_templates.py")
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_pipeline_has_dropdowns_date_checks_flags_lookup_and_colouring(lang):
+    sheet = xml(TEMPLATES / f"pipeline-{lang}.xlsx", "xl/worksheets/sheet1.xml")
+    stages = ",".join(STAGE_CHOICES[lang])
+    assert f'<formula1>"{stages}"</formula1>' in sheet
+    assert 'type="date"' in sheet  # date columns reject text (as a warning)
+    focus = TABS[lang][3]
+    assert f"VLOOKUP($A2&amp;\"\",'{focus}'!$A:$E,5,FALSE)" in sheet
+    assert flags_formula(2, lang).startswith("=IF($A2=\"\"")
+    assert re.search(r'<conditionalFormatting sqref="A2:L\d+">', sheet)
+    assert "<formula>LEN($L2)&gt;0</formula>" in sheet
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_settings_tab_lists_every_key_with_its_default(lang):
+    book = XlsxWorkbook(TEMPLATES / f"pipeline-{lang}.xlsx")
+    rows = book.read([TABS[lang][1]])[TABS[lang][1]]
+    keys = [row[0] for row in rows[1:]]
+    assert keys == [k.ru if lang == "ru" else k.en for k in SETTINGS]
+    assert all(row[2] for row in rows[1:])  # every key says its default
+
+
+def test_funnel_chart_points_at_the_fixed_stage_table(tmp_path):
+    path = TEMPLATES / "pipeline-en.xlsx"
+    with zipfile.ZipFile(path) as zf:
+        chart = zf.read("xl/charts/chart1.xml").decode()
+    assert "<c:f>'Funnel'!$A$5:$A$10</c:f>" in chart
+    assert "<c:f>'Funnel'!$B$5:$B$10</c:f>" in chart
+    # after a refresh, rows 5-10 of Funnel hold the stages and Won, as the chart expects
+    book = tmp_path / "t.xlsx"
+    book.write_bytes(path.read_bytes())
+    refresh(XlsxWorkbook(book))
+    funnel = XlsxWorkbook(book).read(["Funnel"])["Funnel"]
+    assert [row[0] for row in funnel[4:10]] == ["Opportunity", "First Appointment", "#1", "#2",
+                                                "#3", "Won"]
+
+
+def test_headings_reuse_the_templates_bold_format(tmp_path):
+    book = tmp_path / "t.xlsx"
+    book.write_bytes((TEMPLATES / "pipeline-en.xlsx").read_bytes())
+    refresh(XlsxWorkbook(book))
+    styles = find_styles(xml(book, "xl/styles.xml").encode())
+    assert styles.bold is not None and styles.date is not None and styles.percent is not None
+    funnel = xml(book, "xl/worksheets/sheet3.xml")
+    assert f'<c r="A1" s="{styles.bold}" t="inlineStr"><is><t xml:space="preserve">Sales funnel' \
+        in funnel
+    assert re.search(rf'<c r="D1" s="{styles.date}"><v>\d+</v></c>', funnel)
