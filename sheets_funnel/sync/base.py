@@ -8,8 +8,9 @@ in one atomic step. Cells travel as plain Python values:
   tell dates from numbers (Google with SERIAL_NUMBER rendering) hands over
   the serial number; the parser accepts both.
 * write: the same types plus :class:`Percent` (a ratio shown as a
-  percentage) and :class:`Heading` (text shown in bold). A ``str`` is always written as literal text, never parsed as
-  a formula, a number or a date.
+  percentage) and :class:`Heading` (text shown in bold). A ``str`` is
+  always written as literal text, never parsed as a formula, a number or a
+  date.
 """
 
 from __future__ import annotations

@@ -1,0 +1,81 @@
+"""An offline stand-in for the Google Sheets API v4 (and the part of Drive v3 gspread uses).
+
+A real HTTP server on 127.0.0.1 that answers with the real API's paths, documents and error
+bodies, so the real gspread client (or any HTTP client) can be tested without the internet::
+
+    from sheets_funnel.testing.fake_sheets import FakeSheets, gspread_client
+
+    with FakeSheets() as fake:                      # port 0: any free port
+        sid = fake.create_spreadsheet("Pipeline", {"Pipeline": [["Name", "Stage"], ["Ann", 1]]})
+        gc = gspread_client(fake.url)               # a gspread.Client talking to the stand-in
+        ws = gc.open_by_key(sid).worksheet("Pipeline")
+        ws.update([["Bob", 2]], "A3")
+        assert fake.values(sid, "Pipeline")[2] == ["Bob", 2]
+
+Public API
+----------
+``FakeSheets(port=0, *, host="127.0.0.1", max_body_bytes=10 MiB, max_cells=10_000_000)``
+    ``start()`` / ``stop()`` / context manager; ``url`` is ``http://127.0.0.1:PORT``.
+
+    Content: ``create_spreadsheet(title, tabs=None, *, value_input_option="USER_ENTERED")
+    -> id``; ``load_xlsx(path, title=None) -> id`` (dates become serial numbers with a DATE
+    format); ``values(id, tab)`` (effective values, trimmed like the API); ``metadata(id)``
+    (the ``spreadsheets.get`` document); ``spreadsheet(id)`` (a deep copy of the state:
+    ``.sheets[i].cells``, ``.charts``, ``.conditional_formats``, ``.merges``,
+    ``.cell(r, c).data_validation`` …); ``spreadsheet_ids()``.
+
+    Another user editing between calls: ``set_values(id, "'Tab'!B2", rows)``,
+    ``insert_rows(id, tab, row, rows_or_count)``, ``delete_rows(id, tab, row, count=1)``
+    (rows are 1-based, as in the UI).
+
+    Observing and failing: ``requests`` (``[(method, path), ...]`` served, path decoded and
+    without the query), ``reset_requests()``, ``fail_next(status, count=1,
+    retry_after=None)`` (the next requests get the real 429/500/503 bodies).
+
+``gspread_client(base_url=None, token="test-token", http_client=None) -> gspread.Client``
+    A client whose HTTP client rewrites Google's API URLs to ``base_url``.
+``patched_urls(base_url=None)``
+    Context manager rewriting gspread's URL constants for code that builds its own client.
+``api_base_url(base_url=None)``
+    ``base_url``, else ``$SHEETS_FUNNEL_GOOGLE_API`` (e.g. ``http://127.0.0.1:8765``), else None.
+    Both helpers above fall back to it, so production code can honour the variable too.
+
+HTTP endpoints (as the real API): ``GET /v4/spreadsheets/{id}``,
+``POST /v4/spreadsheets/{id}:batchUpdate``, ``GET|PUT /v4/spreadsheets/{id}/values/{range}``,
+``POST .../values/{range}:clear``, ``POST .../values/{range}:append``,
+``GET .../values:batchGet``, ``POST .../values:batchUpdate``, ``POST .../values:batchClear``,
+``POST|GET /drive/v3/files``, ``GET|PATCH|DELETE /drive/v3/files/{id}``; and for tests
+``GET /__requests`` and ``POST /__reset_requests``.
+
+Authorization: any ``Authorization: Bearer <token>`` is accepted except ``bad-token``; a missing
+header or ``bad-token`` gets 403 PERMISSION_DENIED.
+
+Command line: ``python -m sheets_funnel.testing.fake_sheets --port N [--load WORKBOOK.xlsx]``
+prints the spreadsheet id on its first line, the URL on its second, and serves until stopped.
+"""
+
+from __future__ import annotations
+
+from .gspread_support import (
+    ENV_VAR,
+    api_base_url,
+    gspread_client,
+    patched_urls,
+    redirect_url,
+    redirecting_http_client,
+)
+from .model import Cell, Sheet, Spreadsheet
+from .server import FakeSheets
+
+__all__ = [
+    "ENV_VAR",
+    "Cell",
+    "FakeSheets",
+    "Sheet",
+    "Spreadsheet",
+    "api_base_url",
+    "gspread_client",
+    "patched_urls",
+    "redirect_url",
+    "redirecting_http_client",
+]

@@ -1,0 +1,56 @@
+"""Run the stand-in in the foreground.
+
+    python -m sheets_funnel.testing.fake_sheets --port 8765 [--load WORKBOOK.xlsx]
+
+The first line printed is the id of the spreadsheet loaded from the workbook (an empty one
+when no workbook is given), the second the base URL. It then serves until interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+from types import FrameType
+
+from .server import FakeSheets
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the arguments, load the workbook, print id and URL, serve."""
+    parser = argparse.ArgumentParser(
+        prog="python -m sheets_funnel.testing.fake_sheets",
+        description="Offline stand-in for the Google Sheets v4 and Drive v3 APIs.",
+    )
+    parser.add_argument("--port", type=int, default=0, help="port to listen on (0: any free)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
+    parser.add_argument("--load", metavar="WORKBOOK", help="an .xlsx workbook to load")
+    parser.add_argument("--title", help="title of the spreadsheet (default: the file name)")
+    args = parser.parse_args(argv)
+
+    fake = FakeSheets(args.port, host=args.host)
+    if args.load:
+        spreadsheet_id = fake.load_xlsx(args.load, title=args.title)
+    else:
+        spreadsheet_id = fake.create_spreadsheet(args.title or "Untitled spreadsheet")
+    fake.start()
+    sys.stdout.write(f"{spreadsheet_id}\n{fake.url}\n")
+    sys.stdout.flush()
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        while True:
+            time.sleep(0.5)
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        fake.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
