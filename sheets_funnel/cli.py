@@ -13,7 +13,7 @@ from .errors import SheetsFunnelError
 from .refresh import refresh
 from .report import text_report
 from .sync import open_workbook
-from .templates import new_workbook
+from .templates import new_google_layout, new_workbook
 
 
 def _date(text: str) -> dt.date:
@@ -46,9 +46,14 @@ def build_parser() -> argparse.ArgumentParser:
     new = sub.add_parser(
         "new",
         help="write a fresh pipeline workbook from the template",
-        epilog="example: sheets-funnel new pipeline.xlsx --lang ru --sample 40",
+        epilog="examples: sheets-funnel new pipeline.xlsx --lang ru --sample 40\n"
+               "          sheets-funnel new --google SPREADSHEET_ID --credentials key.json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    new.add_argument("out", help="the .xlsx file to create")
+    new.add_argument("out", nargs="?", help="the .xlsx file to create")
+    new.add_argument("--google", metavar="ID_OR_URL",
+                     help="lay out an existing Google spreadsheet instead of writing a file")
+    new.add_argument("--credentials", help="Google: a service-account or OAuth client key file")
     new.add_argument("--lang", choices=("en", "ru"), default="en", help="language (default en)")
     new.add_argument("--sample", type=int, default=0, metavar="N",
                      help="fill the Pipeline with N realistic sample deals")
@@ -72,10 +77,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             else:
                 print(text_report(outcome.result, outcome.parsed.issues, backend.label,
                                   outcome.written))
-        else:
+        elif args.google:
+            tabs = new_google_layout(args.google, args.lang, args.credentials)
+            print(f"Laid out {args.google}: {', '.join(tabs)}")
+        elif args.out:
             path = new_workbook(args.out, lang=args.lang, sample=args.sample,
                                 as_of=args.as_of, overwrite=args.force)
             print(f"Created {path}")
+        else:
+            print("sheets-funnel: new needs a file name or --google ID", file=sys.stderr)
+            return 2
         return 0
     except SheetsFunnelError as exc:
         print(f"sheets-funnel: {exc}", file=sys.stderr)

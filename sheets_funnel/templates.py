@@ -172,20 +172,28 @@ def _write_rows(ws: Any, rows: Rows, f: dict[str, Any]) -> None:
                 ws.write_string(r, c, str(value), fmt)
 
 
-def _owned_sheets(book: Any, f: dict[str, Any], lang: Lang) -> None:
+def first_owned_content(lang: Lang) -> dict[str, Rows]:
+    """What the Funnel, Focus and History tabs show before the first refresh."""
     tabs = TABS[lang]
-    t = LABELS[lang]
     header = [c.ru if lang == "ru" else c.en for c in COLUMNS]
     deals, issues = parse_pipeline(tabs.pipeline, [list(header)], lang)
     result = compute(deals, Settings(), _BUILD_TIME.date())
+    funnel = render_funnel(result, issues, lang)
+    funnel[0][3] = funnel[1][1] = funnel[1][3] = None  # no date until the first refresh
+    return {tabs.funnel: funnel, tabs.focus: render_focus(result, lang),
+            tabs.history: [history_header(lang)]}
+
+
+def _owned_sheets(book: Any, f: dict[str, Any], lang: Lang) -> None:
+    tabs = TABS[lang]
+    t = LABELS[lang]
+    content = first_owned_content(lang)
     funnel = book.add_worksheet(tabs.funnel)
     funnel.set_landscape()
     funnel.fit_to_pages(1, 0)
     funnel.set_column(0, 0, 30)
     funnel.set_column(1, 8, 13)
-    rows = render_funnel(result, issues, lang)
-    rows[0][3] = rows[1][1] = rows[1][3] = None  # no date until the first refresh
-    _write_rows(funnel, rows, f)
+    _write_rows(funnel, content[tabs.funnel], f)
     for r in range(STAGE_TABLE_FIRST_ROW - 1, STAGE_TABLE_FIRST_ROW + 4):
         funnel.write_blank(r, 4, None, f["pct"])
         funnel.write_blank(r, 5, None, f["pct"])
@@ -206,11 +214,11 @@ def _owned_sheets(book: Any, f: dict[str, Any], lang: Lang) -> None:
     focus.set_column(0, 4, 16)
     focus.set_column(5, 5, 60)
     focus.set_column(6, 9, 14)
-    _write_rows(focus, render_focus(result, lang), f)
+    _write_rows(focus, content[tabs.focus], f)
     focus.freeze_panes(1, 0)
     history = book.add_worksheet(tabs.history)
     history.set_column(0, 0, 12)
-    _write_rows(history, [history_header(lang)], f)
+    _write_rows(history, content[tabs.history], f)
     history.freeze_panes(1, 1)
 
 
@@ -237,3 +245,19 @@ def new_workbook(out: str | os.PathLike[str], lang: Lang = "en", sample: int = 0
 
         refresh(XlsxWorkbook(path), as_of=day)
     return path
+
+
+def new_google_layout(location: str, lang: Lang = "en",
+                      credentials: str | os.PathLike[str] | None = None) -> list[str]:
+    """Lay out an existing Google spreadsheet (URL or id) like the template.
+
+    Returns the tabs set up; refuses a spreadsheet whose pipeline holds deals.
+    """
+    from .sync import google_id
+    from .sync.google_layout import lay_out
+    from .sync.gsheets import GoogleSheet
+
+    spreadsheet = google_id(location)
+    if spreadsheet is None:
+        raise SheetsFunnelError(f"{location!r} is not a Google Sheets URL or spreadsheet id")
+    return lay_out(GoogleSheet(spreadsheet, credentials), lang)

@@ -7,13 +7,15 @@ import datetime as dt
 import json
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from sheets_funnel.cli import main
+from sheets_funnel.sync.google_endpoint import ENV_VAR
+from sheets_funnel.testing.fake_sheets import FakeSheets
 
 FIXTURES = Path(__file__).parent / "fixtures"
 WORKED_AS_OF = dt.date(2026, 6, 30)
@@ -133,3 +135,59 @@ def make_book(path: Path, pipeline: list[list[Any]] | None,
             other.append(row)
     book.save(path)
     return path
+
+
+# --- Google Sheets: the offline stand-in and credential files ---------------------------------
+
+API_REQUESTS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakeSheets]:
+    """The stand-in on a free loopback port, with the project pointed at it."""
+    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
+    monkeypatch.setenv("CLOUDSDK_CONFIG", str(tmp_path / "no-gcloud"))
+    import google.auth.compute_engine._metadata as metadata
+
+    # never probe a cloud metadata server when looking for default credentials
+    monkeypatch.setattr(metadata, "_NO_GCE_CHECK", True)
+    with FakeSheets() as server:
+        monkeypatch.setenv(ENV_VAR, server.url)
+        yield server
+
+
+@pytest.fixture
+def user_credentials(tmp_path: Path) -> Path:
+    """Saved user credentials (as written after signing in) whose token the stand-in issues."""
+    path = tmp_path / "user.json"
+    path.write_text(json.dumps({
+        "type": "authorized_user", "client_id": "client.apps.example", "client_secret": "s3cret",
+        "refresh_token": "1//refresh-token-value", "token_uri": "https://oauth2.googleapis.com/token",
+    }))
+    return path
+
+
+@pytest.fixture
+def service_account_key(tmp_path: Path) -> Path:
+    """A service-account key file with a freshly generated RSA key."""
+    return write_service_account(tmp_path / "sa.json", "refresher@team.iam.example")
+
+
+def write_service_account(path: Path, email: str) -> Path:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption()).decode()
+    path.write_text(json.dumps({
+        "type": "service_account", "project_id": "team", "private_key_id": "k1",
+        "private_key": pem, "client_email": email, "client_id": "1",
+        "token_uri": "https://oauth2.googleapis.com/token",
+    }))
+    return path
+
+
+def api_calls(fake: FakeSheets) -> list[tuple[str, str]]:
+    """The Sheets and Drive API requests the stand-in served (token requests aside)."""
+    return [(m, p) for m, p in fake.requests if m in API_REQUESTS]

@@ -6,12 +6,10 @@ URL or spreadsheet id goes to the Google backend, anything else is a path.
 
 from __future__ import annotations
 
-import importlib
 import re
 from pathlib import Path
 from typing import Any
 
-from ..errors import BackendMissing
 from .base import Backend, Cell, Percent, Rows
 
 _GOOGLE_URL = re.compile(r"^https://docs\.google\.com/spreadsheets/d/([A-Za-z0-9_-]+)")
@@ -33,14 +31,9 @@ def open_workbook(location: str, **options: Any) -> Backend:
     """The backend for a workbook path, Google Sheets URL or spreadsheet id."""
     spreadsheet = google_id(location)
     if spreadsheet is not None:
-        try:  # an optional extra, imported only when a Google location is given
-            google = importlib.import_module(".gsheets", __name__)
-        except ImportError as exc:
-            raise BackendMissing(
-                f"Google Sheets needs more packages: pip install 'sheets-funnel[google]' ({exc})"
-            ) from exc
-        backend: Backend = google.GoogleSheet(spreadsheet, **options)
-        return backend
+        from .gsheets import GoogleSheet  # gspread itself is imported on first use
+
+        return GoogleSheet(spreadsheet, **options)
     from .xlsx import XlsxWorkbook
 
     return XlsxWorkbook(location)

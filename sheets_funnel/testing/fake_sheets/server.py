@@ -313,6 +313,12 @@ class FakeSheets:
         with self._service.lock:
             return list(self._service.log)
 
+    @property
+    def token_requests(self) -> list[dict[str, Any]]:
+        """Token requests served (``POST /token``): grant type, issuer and scope of each."""
+        with self._service.lock:
+            return list(self._service.token_log)
+
     def reset_requests(self) -> None:
         """Forget the requests served so far."""
         with self._service.lock:

@@ -21,6 +21,7 @@ from .errors import ApiError, bad_request, drive_not_found, enum_error, injected
 from .fields import filter_fields
 from .metadata import default_properties, sheet_properties, spreadsheet_document
 from .model import DEFAULT_COLUMNS, DEFAULT_ROWS, MAX_CELLS, Sheet, Spreadsheet, now_rfc3339
+from .token import token_response
 from .values import (
     DATE_RENDER,
     DIMENSIONS,
@@ -53,6 +54,7 @@ class Service:
         self.books: dict[str, Spreadsheet] = {}
         self.lock = threading.RLock()
         self.log: list[tuple[str, str]] = []
+        self.token_log: list[dict[str, Any]] = []
         self.failures: deque[tuple[int, float | None]] = deque()
         self.rng = random.Random()
         self.max_body_bytes = max_body_bytes
@@ -109,6 +111,10 @@ class Service:
             with self.lock:
                 self.log.clear()
                 return Response(200, {})
+        if path == "/token" and method == "POST":
+            with self.lock:
+                status, payload = token_response(body or b"", self.token_log)
+                return Response(status, payload)
         with self.lock:
             self.log.append((method, unquote(path)))
             try:

@@ -1,0 +1,152 @@
+"""Lay out an existing Google spreadsheet like the template, in one batchUpdate.
+
+Adds the five tabs (those missing), the Pipeline headers with Stage and
+Status dropdowns, date checks and formats, the Flags column (one
+ARRAYFORMULA that looks every deal up in Focus), the colouring of flagged
+deals, the Settings keys with their defaults, the owned tabs' first content
+and the funnel chart over the Funnel tab's fixed stage table. Tabs of the
+user's other than these are left alone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import WorkbookUnusable
+from ..model import COLUMNS, SETTINGS, TABS, Lang, TabNames
+from .base import Heading, Rows
+from .google_cells import FIELDS, SheetInfo, cell_data, sheets_of
+from .gsheets import GoogleSheet
+
+_RED = {"red": 0.973, "green": 0.796, "blue": 0.678}
+_HEAD = {"red": 0.867, "green": 0.922, "blue": 0.969}
+FLAGS_COLUMN = len(COLUMNS)  # L: right after the eleven standard columns
+
+
+def flags_array_formula(lang: Lang) -> str:
+    """The Flags column's single formula (in row 2): every deal's codes from Focus."""
+    focus = TABS[lang].focus.replace("'", "''")
+    return (f"=ARRAYFORMULA(IF(A2:A=\"\",\"\",IFERROR(VLOOKUP(A2:A&\"\",'{focus}'!A:E,5,"
+            "FALSE),\"\")))")
+
+
+def _rows(sheet_id: int, rows: Rows, row: int = 0) -> dict[str, Any]:
+    return {"updateCells": {
+        "start": {"sheetId": sheet_id, "rowIndex": row, "columnIndex": 0},
+        "rows": [{"values": [cell_data(v) for v in r]} for r in rows], "fields": FIELDS}}
+
+
+def _column(sheet_id: int, col: int, first_row: int = 1) -> dict[str, Any]:
+    return {"sheetId": sheet_id, "startRowIndex": first_row, "startColumnIndex": col,
+            "endColumnIndex": col + 1}
+
+
+def layout_requests(lang: Lang, sheets: list[SheetInfo], owned: dict[str, Rows],
+                    choices: dict[str, list[str]]) -> list[dict[str, Any]]:
+    """The batchUpdate requests that lay the spreadsheet out (see the module docstring).
+
+    ``owned`` is the first content of the owned tabs (as a refresh renders
+    them); ``choices`` holds the Stage and Status dropdown lists.
+    """
+    tabs: TabNames = TABS[lang]
+    by_title = {s.title: s.sheet_id for s in sheets}
+    next_id = max(by_title.values(), default=0) + 1
+    requests: list[dict[str, Any]] = []
+    ids: dict[str, int] = {}
+    for index, title in enumerate((tabs.pipeline, tabs.settings, tabs.funnel, tabs.focus,
+                                   tabs.history)):
+        if title in by_title:
+            ids[title] = by_title[title]
+            continue
+        ids[title] = next_id
+        next_id += 1
+        requests.append({"addSheet": {"properties": {
+            "sheetId": ids[title], "title": title, "index": index,
+            "gridProperties": {"rowCount": 1000, "columnCount": 26, "frozenRowCount": 1}}}})
+    pipe = ids[tabs.pipeline]
+    headers: list[Any] = [Heading(c.ru if lang == "ru" else c.en) for c in COLUMNS]
+    headers.append(Heading({"en": "Flags", "ru": "Флаги"}[lang]))
+    requests.append(_rows(pipe, [headers]))
+    requests.append({"repeatCell": {
+        "range": {"sheetId": pipe, "startRowIndex": 0, "endRowIndex": 1},
+        "cell": {"userEnteredFormat": {"backgroundColor": _HEAD, "textFormat": {"bold": True}}},
+        "fields": "userEnteredFormat(backgroundColor,textFormat)"}})
+    requests.append({"updateCells": {
+        "start": {"sheetId": pipe, "rowIndex": 1, "columnIndex": FLAGS_COLUMN},
+        "rows": [{"values": [{"userEnteredValue": {"formulaValue": flags_array_formula(lang)}}]}],
+        "fields": "userEnteredValue"}})
+    for col, column in enumerate(COLUMNS):
+        if column.kind == "date":
+            requests.append({"repeatCell": {
+                "range": _column(pipe, col),
+                "cell": {"userEnteredFormat": {"numberFormat": {"type": "DATE",
+                                                                "pattern": "yyyy-mm-dd"}}},
+                "fields": "userEnteredFormat.numberFormat"}})
+            requests.append({"setDataValidation": {"range": _column(pipe, col), "rule": {
+                "condition": {"type": "DATE_IS_VALID"}, "strict": False,
+                "inputMessage": "YYYY-MM-DD or DD.MM.YYYY"}}})
+        elif column.field in choices:
+            requests.append({"setDataValidation": {"range": _column(pipe, col), "rule": {
+                "condition": {"type": "ONE_OF_LIST",
+                              "values": [{"userEnteredValue": v} for v in choices[column.field]]},
+                "strict": False, "showCustomUi": True}}})
+    requests.append({"addConditionalFormatRule": {"index": 0, "rule": {
+        "ranges": [{"sheetId": pipe, "startRowIndex": 1, "startColumnIndex": 0,
+                    "endColumnIndex": FLAGS_COLUMN + 1}],
+        "booleanRule": {"condition": {"type": "CUSTOM_FORMULA",
+                                      "values": [{"userEnteredValue": "=LEN($L2)>0"}]},
+                        "format": {"backgroundColor": _RED}}}}})
+    head = {"en": ("Setting", "Value", "Default"), "ru": ("Параметр", "Значение", "По умолчанию")}
+    settings: Rows = [[Heading(h) for h in head[lang]]]
+    settings += [[k.ru if lang == "ru" else k.en, None,
+                  k.default_ru if lang == "ru" else k.default_en] for k in SETTINGS]
+    requests.append(_rows(ids[tabs.settings], settings))
+    for title, rows in owned.items():
+        if title in ids:
+            requests.append({"updateCells": {"range": {"sheetId": ids[title]}, "fields": FIELDS}})
+            requests.append(_rows(ids[title], rows))
+    requests.append(_funnel_chart(ids[tabs.funnel], lang))
+    return requests
+
+
+def _funnel_chart(sheet_id: int, lang: Lang) -> dict[str, Any]:
+    """A bar chart of open deals per stage and won deals: Funnel!A5:B10."""
+    def source(col: int) -> dict[str, Any]:
+        return {"sourceRange": {"sources": [{
+            "sheetId": sheet_id, "startRowIndex": 4, "endRowIndex": 10,
+            "startColumnIndex": col, "endColumnIndex": col + 1}]}}
+
+    title = {"en": "Sales funnel", "ru": "Воронка продаж"}[lang]
+    return {"addChart": {"chart": {
+        "spec": {"title": title, "basicChart": {
+            "chartType": "BAR", "legendPosition": "NO_LEGEND",
+            "domains": [{"domain": source(0), "reversed": True}],
+            "series": [{"series": source(1), "targetAxis": "BOTTOM_AXIS"}],
+            "headerCount": 0}},
+        "position": {"overlayPosition": {"anchorCell": {
+            "sheetId": sheet_id, "rowIndex": 2, "columnIndex": 10}}}}}}
+
+
+def lay_out(sheet: GoogleSheet, lang: Lang) -> list[str]:
+    """Lay out a Google spreadsheet like the template; returns the tabs it set up.
+
+    Refuses (WorkbookUnusable, nothing written) when its Pipeline tab
+    already holds deal rows. Costs at most three API requests.
+    """
+    from ..cells import is_blank
+    from ..templates import STAGE_CHOICES, STATUS_CHOICES, first_owned_content
+
+    tabs = TABS[lang]
+    names = sheet.tab_names()
+    if tabs.pipeline in names:
+        rows = sheet.read([tabs.pipeline]).get(tabs.pipeline, [])
+        filled = sum(1 for row in rows[1:] if any(not is_blank(c) for c in row))
+        if filled:
+            raise WorkbookUnusable(
+                f"the {tabs.pipeline!r} tab of {sheet.label} already holds {filled} deal row(s); "
+                "'new --google' only lays out a spreadsheet whose pipeline is empty"
+            )
+    requests = layout_requests(lang, sheets_of(sheet.metadata()), first_owned_content(lang),
+                               {"stage": STAGE_CHOICES[lang], "status": STATUS_CHOICES[lang]})
+    sheet.batch_update(requests, "laying out the spreadsheet")
+    return [tabs.pipeline, tabs.settings, tabs.funnel, tabs.focus, tabs.history]

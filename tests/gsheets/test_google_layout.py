@@ -1,0 +1,81 @@
+"""``sheets-funnel new --google``: an existing spreadsheet laid out like the template."""
+
+from __future__ import annotations
+
+from conftest import HEADER, api_calls
+
+from sheets_funnel.sync.google_layout import FLAGS_COLUMN, flags_array_formula
+from sheets_funnel.templates import STAGE_CHOICES
+
+URL = "https://docs.google.com/spreadsheets/d/{}/edit"
+
+
+def lay_out(cli, sid, creds, lang="en"):
+    return cli("new", "--google", URL.format(sid), "--credentials", str(creds), "--lang", lang)
+
+
+def test_a_blank_spreadsheet_gets_every_tab_in_one_write(cli, fake, user_credentials):
+    sid = fake.create_spreadsheet("Team pipeline")
+    fake.reset_requests()
+    result = lay_out(cli, sid, user_credentials)
+    assert result.code == 0, result.err
+    assert api_calls(fake) == [("GET", f"/v4/spreadsheets/{sid}"),
+                               ("POST", f"/v4/spreadsheets/{sid}:batchUpdate")]
+    titles = [s["properties"]["title"] for s in fake.metadata(sid)["sheets"]]
+    assert titles[:5] == ["Pipeline", "Settings", "Funnel", "Focus", "History"]
+    book = fake.spreadsheet(sid)
+    pipeline = book.sheet("Pipeline")
+    assert fake.values(sid, "Pipeline")[0] == [*HEADER, "Flags"]
+    flags_cell = pipeline.cell(1, FLAGS_COLUMN)
+    assert flags_cell is not None
+    assert flags_cell.data["userEnteredValue"] == {"formulaValue": flags_array_formula("en")}
+    stage_rule = pipeline.cell(1, 3).data_validation
+    assert stage_rule is not None
+    assert [v["userEnteredValue"] for v in stage_rule["condition"]["values"]] == STAGE_CHOICES[
+        "en"]
+    assert pipeline.cell(1, 7).data_validation["condition"]["type"] == "DATE_IS_VALID"
+    (rule,) = pipeline.conditional_formats
+    assert rule["booleanRule"]["condition"]["values"] == [{"userEnteredValue": "=LEN($L2)>0"}]
+    settings = fake.values(sid, "Settings")
+    assert [row[0] for row in settings[1:]] == ["Sales Target", "Period Start", "Period End",
+                                                "Sales Cycle Days", "Cycle Tolerance",
+                                                "Lookback Days", "Min Sample"]
+    (chart,) = book.sheet("Funnel").charts
+    domain = chart["spec"]["basicChart"]["domains"][0]["domain"]["sourceRange"]["sources"][0]
+    assert (domain["startRowIndex"], domain["endRowIndex"]) == (4, 10)  # Funnel!A5:A10
+    assert fake.values(sid, "Funnel")[4][0] == "Opportunity"
+
+
+def test_the_laid_out_spreadsheet_refreshes(cli, fake, user_credentials):
+    sid = fake.create_spreadsheet("Team")
+    assert lay_out(cli, sid, user_credentials).code == 0
+    fake.set_values(sid, "'Pipeline'!A2", [
+        ["D-1", "Acme", "Anna", "#2", "Open", 500, "", "2026-05-01", "", ""]])
+    result = cli("refresh", sid, "--credentials", str(user_credentials), "--json",
+                 "--as-of", "2026-06-30")
+    assert result.code == 0, result.err
+    assert result.json()["flags"] == {"D-1": ["NO_NEXT_STEP"]}
+    assert fake.values(sid, "Focus")[1][:5] == ["D-1", "Acme", "Anna", "#2", "NO_NEXT_STEP"]
+
+
+def test_russian_layout(cli, fake, user_credentials):
+    sid = fake.create_spreadsheet("Команда")
+    assert lay_out(cli, sid, user_credentials, "ru").code == 0
+    titles = [s["properties"]["title"] for s in fake.metadata(sid)["sheets"]]
+    assert titles[:5] == ["Воронка", "Настройки", "Сводка", "Фокус", "История"]
+    assert "'Фокус'!A:E" in flags_array_formula("ru")
+
+
+def test_a_pipeline_with_deals_is_refused_untouched(cli, fake, user_credentials):
+    sid = fake.create_spreadsheet("Team", {"Pipeline": [HEADER, ["D-1", "Acme", "", "#1"]]})
+    result = lay_out(cli, sid, user_credentials)
+    assert result.code == 2
+    assert "already holds 1 deal row(s)" in result.err
+    assert not [c for c in api_calls(fake) if c[0] == "POST"]
+    assert fake.values(sid, "Pipeline") == [HEADER, ["D-1", "Acme", "", "#1"]]
+
+
+def test_not_a_google_location(cli, tmp_path):
+    result = cli("new", "--google", "pipeline.xlsx")
+    assert result.code == 1
+    assert "is not a Google Sheets URL or spreadsheet id" in result.err
