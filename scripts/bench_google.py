@@ -1,0 +1,82 @@
+"""Benchmark the Google Sheets refresh against the offline stand-in.
+
+For pipelines of 1k, 10k and 100k deals loaded into the stand-in, prints the
+API requests and wall time of one refresh, next to the usual
+gspread-dataframe round trip over the same tabs (get_as_dataframe of
+Pipeline, Settings and History; set_with_dataframe of Funnel, Focus and
+History), measured in the same run against the same server. The stand-in
+runs in this process, so times compare the two clients, not Google.
+
+Run: .venv/bin/python scripts/bench_google.py [--sizes 1000,10000,100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from sheets_funnel.refresh import refresh
+from sheets_funnel.sample import sample_deals
+from sheets_funnel.sync.google_endpoint import ENV_VAR
+from sheets_funnel.sync.gsheets import GoogleSheet
+from sheets_funnel.templates import build_workbook
+from sheets_funnel.testing.fake_sheets import FakeSheets, gspread_client
+
+AS_OF = dt.date(2026, 6, 30)
+
+
+def dataframe_round_trip(fake: FakeSheets, sid: str) -> None:
+    """Read the input tabs and write the owned tabs the way gspread-dataframe users do."""
+    import pandas as pd
+    from gspread_dataframe import get_as_dataframe, set_with_dataframe
+
+    owned = {}
+    for name in ("Funnel", "Focus", "History"):
+        rows = fake.values(sid, name)
+        width = max(len(r) for r in rows)
+        owned[name] = pd.DataFrame([[*r, *[""] * (width - len(r))] for r in rows])
+    book = gspread_client(fake.url).open_by_key(sid)
+    for name in ("Pipeline", "Settings", "History"):
+        get_as_dataframe(book.worksheet(name))
+    for name, frame in owned.items():  # the same content a refresh writes
+        set_with_dataframe(book.worksheet(name), frame, include_column_header=False)
+
+
+def main() -> None:
+    """Print requests and seconds per refresh for each size."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    args = parser.parse_args()
+    print(f"{'deals':>8} {'requests':>9} {'refresh s':>10} "
+          f"{'gspread-dataframe requests':>27} {'its s':>8}")
+    with tempfile.TemporaryDirectory() as tmp, FakeSheets(max_body_bytes=2**31) as fake:
+        os.environ[ENV_VAR] = fake.url
+        creds = Path(tmp) / "user.json"
+        creds.write_text(json.dumps({
+            "type": "authorized_user", "client_id": "c", "client_secret": "s",
+            "refresh_token": "r", "token_uri": "https://oauth2.googleapis.com/token"}))
+        for size in (int(s) for s in args.sizes.split(",") if s):
+            book = build_workbook(Path(tmp) / f"p{size}.xlsx", "en",
+                                  sample_deals(size, "en", AS_OF), {"sales_target": size // 10})
+            sid = fake.load_xlsx(book)
+            refresh(GoogleSheet(sid, creds), AS_OF)  # creates the owned tabs once
+            fake.reset_requests()
+            start = time.perf_counter()
+            refresh(GoogleSheet(sid, creds), AS_OF)
+            ours = time.perf_counter() - start
+            ours_requests = len(fake.requests)
+            fake.reset_requests()
+            start = time.perf_counter()
+            dataframe_round_trip(fake, sid)
+            theirs = time.perf_counter() - start
+            print(f"{size:>8} {ours_requests:>9} {ours:>10.2f} {len(fake.requests):>27} "
+                  f"{theirs:>8.2f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
