@@ -235,3 +235,27 @@ def test_the_apis_own_size_limits_come_back_as_a_clear_message(worked_example, u
         with pytest.raises(SheetsFunnelError, match="refused the request while writing the owned "
                                                     "tabs: Request payload size exceeds"):
             refresh(GoogleSheet(sid, user_credentials), WORKED_AS_OF)
+
+
+def test_bad_rows_give_the_same_issues_as_the_local_file(cli, fake, tmp_path, user_credentials):
+    from conftest import make_book
+
+    rows = [HEADER,
+            ["d-7", "Acme", "", "#1", "", 10, "", "2026-05-01", "", "2026-07-01"],
+            [" D-7 ", "Beta", "", "#2"],
+            ["X-1", "Gamma", "", "Negotiation"],
+            ["X-2", "Delta", "", "#1", "", "lots"],
+            ["X-3", "Eps", "", "#1", "", -5],
+            ["X-4", "Zeta", "", "Closed", "Lost"],
+            [None] * 11,
+            ["X-5", "Eta", "", "FA", "", 1, "soon", "31/12/2026"],
+            ["X-6", "=HYPERLINK(\"x\")", "", "#3", "Open", 5, "", "2026-06-01", "", "2026-07-01"]]
+    book = make_book(tmp_path / "bad.xlsx", rows, [["Sales Target", 3]])
+    sid = fake.load_xlsx(book)
+    google = run_refresh(cli, sid, user_credentials, "--json").json()
+    local = cli("refresh", str(book), "--json", "--as-of", WORKED_AS_OF.isoformat()).json()
+    for summary in (google, local):
+        summary["issues"].sort(key=issue_key)
+    assert_same(google, local)
+    # two duplicate IDs, unknown stage, text and negative values, Closed+Lost, two bad dates
+    assert len(google["issues"]) == 9 and google["deals"] == 1
