@@ -19,6 +19,16 @@ _DMY = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
+def column_letter(index: int) -> str:
+    """A 0-based column index as the spreadsheet's letters (0 → A, 27 → AB)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
 def is_blank(value: object) -> bool:
     """True for an empty cell: None or text of spaces only."""
     return value is None or (isinstance(value, str) and not value.strip())

@@ -16,7 +16,16 @@ import numpy as np
 import pandas as pd
 
 from . import columns
-from .cells import as_text, from_serial, is_blank, json_value, parse_date, parse_number, to_serial
+from .cells import (
+    as_text,
+    column_letter,
+    from_serial,
+    is_blank,
+    json_value,
+    parse_date,
+    parse_number,
+    to_serial,
+)
 from .errors import BadHeader, BadSetting, MissingTab
 from .model import (
     COLUMNS,
@@ -131,15 +140,6 @@ def parse_workbook(lang: Lang, tabs: TabNames, data: dict[str, Rows]) -> ParsedW
     )
 
 
-def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
 def map_headers(tab: str, header: list[Any], lang: Lang) -> dict[str, int]:
     """Field name → column index of the Pipeline header row.
 
@@ -153,9 +153,9 @@ def map_headers(tab: str, header: list[Any], lang: Lang) -> dict[str, int]:
         if col is None:
             continue
         if col.field in found:
-            first = _column_letter(found[col.field])
+            first = column_letter(found[col.field])
             raise BadHeader(
-                f"{tab}!{first}1 and {tab}!{_column_letter(index)}1 are both the "
+                f"{tab}!{first}1 and {tab}!{column_letter(index)}1 are both the "
                 f"{_header_name(col, lang)!r} column; keep one of them"
             )
         found[col.field] = index

@@ -194,3 +194,12 @@ def test_history_keeps_one_row_per_as_of_date(tmp_path, worked_example):
     history = XlsxWorkbook(worked_example).read(["History"])["History"]
     assert [row[0] for row in history[1:]] == [dt.date(2026, 6, 30), dt.date(2026, 7, 7)]
     assert [row[1] for row in history[1:]] == [15, 15]  # valid deals on each date
+
+
+def test_a_created_bookkeeping_tab_is_hidden(tmp_path, worked_example):
+    XlsxWorkbook(worked_example).write({"_bookkeeping": [["x"]], "Funnel": [["y"]]})
+    with zipfile.ZipFile(worked_example) as zf:
+        workbook = zf.read("xl/workbook.xml").decode()
+    assert '<sheet name="_bookkeeping" sheetId="3" state="hidden" r:id=' in workbook
+    assert '<sheet name="Funnel" sheetId="4" r:id=' in workbook
+    assert XlsxWorkbook(worked_example).read(["_bookkeeping"]) == {"_bookkeeping": [["x"]]}

@@ -57,6 +57,8 @@ class Backend(Protocol):
     def write(self, tabs: Mapping[str, Rows]) -> None:
         """Replace the whole content of each named tab, creating missing ones.
 
+        A created tab whose name starts with ``_`` is hidden where the backend can.
+
         All tabs are written in one atomic step: afterwards either every tab
         holds its new content or the workbook is unchanged.
         """

@@ -76,7 +76,8 @@ def write_requests(tabs: Mapping[str, Rows], sheets: list[SheetInfo],
     """The batchUpdate requests that replace the tabs' contents, creating missing tabs.
 
     Each tab is cleared (values and formats) and rewritten from A1; its grid
-    grows when the new content does not fit. Raises TooManyCells when the
+    grows when the new content does not fit. A created tab whose name starts
+    with ``_`` (bookkeeping of sheets-funnel's own) is hidden. Raises TooManyCells when the
     spreadsheet would exceed ``max_cells``.
     """
     by_title = {s.title: s for s in sheets}
@@ -91,7 +92,7 @@ def write_requests(tabs: Mapping[str, Rows], sheets: list[SheetInfo],
             info = SheetInfo(next_id, title, max(height, 100), max(width, 26))
             next_id += 1
             requests.append({"addSheet": {"properties": {
-                "sheetId": info.sheet_id, "title": title,
+                "sheetId": info.sheet_id, "title": title, "hidden": title.startswith("_"),
                 "gridProperties": {"rowCount": info.rows, "columnCount": info.columns}}}})
         elif height > info.rows or width > info.columns:
             info = SheetInfo(info.sheet_id, title, max(height, info.rows),

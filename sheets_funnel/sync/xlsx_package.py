@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from xml.etree import ElementTree as ET
 from xml.sax.saxutils import escape
 
-from ..cells import to_serial
+from ..cells import column_letter, to_serial
 from .base import Cell, Heading, Percent
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -115,16 +115,6 @@ def find_styles(styles_xml: bytes | None) -> Styles:
     return Styles(date_xf, pct_xf, bold_xf)
 
 
-def column_letter(index: int) -> str:
-    """A 0-based column index as letters (0 → A, 27 → AB)."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
 def _text_cell(ref: str, text: str, style: str = "") -> str:
     clean = escape(_ILLEGAL_XML.sub("", text))
     return f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{clean}</t></is></c>'
@@ -220,9 +210,13 @@ def new_sheet_xml(data_xml: str, dimension: str) -> str:
 def add_sheet_entries(workbook_xml: str, rels_xml: str, types_xml: str, name: str,
                       sheet_id: int, rel_id: str, part: str, workbook_path: str
                       ) -> tuple[str, str, str]:
-    """The workbook, relationships and content-types parts with one more tab."""
+    """The workbook, relationships and content-types parts with one more tab.
+
+    A tab whose name starts with ``_`` (bookkeeping of sheets-funnel's own) is hidden.
+    """
     quoted = escape(name, {'"': "&quot;"})
-    entry = f'<sheet name="{quoted}" sheetId="{sheet_id}" r:id="{rel_id}"/>'
+    state = ' state="hidden"' if name.startswith("_") else ""
+    entry = f'<sheet name="{quoted}" sheetId="{sheet_id}"{state} r:id="{rel_id}"/>'
     match = re.search(r"</(\w+:)?sheets>", workbook_xml)
     if match is None:
         raise ValueError("workbook part has no tab list")

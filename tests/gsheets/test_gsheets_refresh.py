@@ -259,3 +259,12 @@ def test_bad_rows_give_the_same_issues_as_the_local_file(cli, fake, tmp_path, us
     assert_same(google, local)
     # two duplicate IDs, unknown stage, text and negative values, Closed+Lost, two bad dates
     assert len(google["issues"]) == 9 and google["deals"] == 1
+
+
+def test_a_created_bookkeeping_tab_is_hidden(fake, user_credentials):
+    sid = fake.create_spreadsheet("Team", {"Pipeline": [HEADER]})
+    GoogleSheet(sid, user_credentials).write({"_bookkeeping": [["x"]], "Funnel": [["y"]]})
+    props = {s["properties"]["title"]: s["properties"] for s in fake.metadata(sid)["sheets"]}
+    assert props["_bookkeeping"].get("hidden") is True
+    assert not props["Funnel"].get("hidden", False)
+    assert fake.values(sid, "_bookkeeping") == [["x"]]
