@@ -31,8 +31,8 @@ def funnel_only(source: Path, target: Path) -> None:
         for info in zin.infolist():
             data = zin.read(info.filename)
             if info.filename == "xl/workbook.xml":
-                text = re.sub(r'<sheet name="(?!Funnel")', '<sheet state="hidden" name="',
-                              data.decode())
+                text = re.sub(r' state="\w+"', "", data.decode())
+                text = re.sub(r'<sheet name="(?!Funnel")', '<sheet state="hidden" name="', text)
                 text = re.sub(r'activeTab="\d+"', "", text).replace(
                     "<workbookView ", '<workbookView activeTab="2" ')
                 data = text.encode()

@@ -53,9 +53,11 @@ def text_report(result: FunnelResult, issues: list[Issue], label: str, written: 
     if result.flags:
         lines += ["", f"Flagged deals ({len(result.flags)}):"]
         lines += [f"  {deal}: {', '.join(codes)}" for deal, codes in result.flags.items()]
-    if issues or result.warnings:
+    if issues:
         lines += ["", f"Data issues ({len(issues)}):"]
         lines += [f"  [{i.severity}] {i.describe()}" for i in issues]
-        lines += [f"  [warning] {w}" for w in result.warnings]
+    if result.warnings:
+        lines += ["", "Warnings:"]
+        lines += [f"  {w}" for w in result.warnings]
     lines += ["", f"Wrote: {', '.join(written)}" if written else "Nothing written (dry run)."]
     return "\n".join(lines)

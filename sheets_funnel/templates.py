@@ -237,7 +237,12 @@ def new_workbook(out: str | os.PathLike[str], lang: Lang = "en", sample: int = 0
         raise SheetsFunnelError("--sample must be 0 or more")
     day = as_of or dt.date.today()
     deals = sample_deals(sample, lang, day) if sample else []
-    settings = {"sales_target": max(1, sample // 3)} if sample else {}
+    settings: dict[str, Any] = {}
+    if sample:
+        # a plan for the twelve months around the sample's date, so there is time left to act
+        settings = {"sales_target": max(1, sample // 3),
+                    "period_start": day - dt.timedelta(days=182),
+                    "period_end": day + dt.timedelta(days=182)}
     build_workbook(path, lang, deals, settings)
     if sample:
         from .refresh import refresh
