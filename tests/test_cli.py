@@ -120,6 +120,9 @@ def test_new_with_sample_shows_a_full_funnel(cli, tmp_path):
     assert all(summary["stage_counts"][s] > 0 for s in ("Opportunity", "#3"))
     assert summary["won"] > 0 and summary["lost"] > 0 and summary["flags"]
     assert summary["cycle_days"] is not None and summary["required"]["First Appointment"]
+    # the sample plans the twelve months around its date: 2026-06-30 -/+ 182 days
+    assert summary["period"] == {"start": "2025-12-30", "end": "2026-12-29"}
+    assert summary["first_appointments_per_week"] is not None
 
 
 def test_console_script_runs_as_a_separate_process(worked_example):
