@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "templates" / "excel"
 MODULE = OUT / "RefreshFunnel.bas"
 VBA_BIN = OUT / "vbaProject.bin"
-SHEETS = 5  # Pipeline, Settings, Funnel, Focus, History: code names Sheet1..Sheet5
+SHEETS = 6  # Pipeline, Settings, Funnel, Focus, History, the state tab: Sheet1..Sheet6
 ENDOFCHAIN, FREESECT, FATSECT, NOSTREAM = 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFD, 0xFFFFFFFF
 SIGNATURE = bytes.fromhex("D0CF11E0A1B11AE1")
 

@@ -9,10 +9,10 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from .errors import SheetsFunnelError
-from .refresh import refresh
+from .errors import BackendMissing, SheetsFunnelError
+from .locks import DEFAULT_WAIT
+from .nightly import refresh_location
 from .report import text_report
-from .sync import open_workbook
 from .templates import new_google_layout, new_workbook
 
 
@@ -42,6 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     ref.add_argument("--json", action="store_true", help="print the JSON summary on stdout")
     ref.add_argument("--dry-run", action="store_true", help="compute and print, write nothing")
     ref.add_argument("--credentials", help="Google: a service-account or OAuth client key file")
+    ref.add_argument("--wait", type=float, default=DEFAULT_WAIT, metavar="SECONDS",
+                     help="wait this long for another refresh of the workbook to end "
+                          f"(default {DEFAULT_WAIT:g})")
 
     new = sub.add_parser(
         "new",
@@ -59,7 +62,59 @@ def build_parser() -> argparse.ArgumentParser:
                      help="fill the Pipeline with N realistic sample deals")
     new.add_argument("--as-of", type=_date, help="date the sample is built around (default today)")
     new.add_argument("--force", action="store_true", help="overwrite an existing file")
+
+    night = sub.add_parser(
+        "nightly",
+        help="refresh every workbook listed in a configuration file, one after another",
+        epilog="example: sheets-funnel nightly /etc/sheets-funnel/nightly.toml --json",
+    )
+    night.add_argument("config", help="the TOML file listing the workbooks (docs/nightly.md)")
+    night.add_argument("--as-of", type=_date, help="the report date (default: today)")
+    night.add_argument("--json", action="store_true",
+                       help="print one JSON object per workbook (a list) instead of a table")
+
+    srv = sub.add_parser(
+        "serve",
+        help="run the refresh service behind the Google Sheets menu (needs SHEETS_FUNNEL_SECRET)",
+        epilog="example: SHEETS_FUNNEL_SECRET=... sheets-funnel serve --config nightly.toml",
+    )
+    srv.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    srv.add_argument("--port", type=int, default=8080, help="port to listen on (8080)")
+    srv.add_argument("--config", help="nightly TOML: its Google spreadsheets are allowed")
+    srv.add_argument("--credentials", help="Google key file for spreadsheets without their own")
     return parser
+
+
+def _nightly(args: argparse.Namespace) -> int:
+    from .nightly import nightly_exit_code, run_nightly, summary_table
+    from .nightly_config import load_config
+    from .progress import Progress
+
+    config = load_config(args.config)
+    reports = run_nightly(config, as_of=args.as_of, progress=Progress(len(config.workbooks)))
+    if args.json:
+        print(json.dumps([r.to_json() for r in reports], ensure_ascii=False, indent=1))
+    else:
+        print(summary_table(reports))
+    return nightly_exit_code(reports)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    try:  # the server extra is optional
+        from . import server
+    except ImportError as exc:
+        raise BackendMissing(
+            f"the refresh service needs: pip install 'sheets-funnel[server]' ({exc})") from None
+    from .nightly_config import load_config
+
+    config = load_config(args.config) if args.config else None
+    credentials = Path(args.credentials) if args.credentials else None
+    logging.getLogger("sheets_funnel.server").setLevel(logging.INFO)  # one line per refresh
+    server.serve(server.settings_from_env(config, credentials=credentials), args.host,
+                 args.port)
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -68,10 +123,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(message)s", stream=sys.stderr)
     try:
+        if args.command == "nightly":
+            return _nightly(args)
+        if args.command == "serve":
+            return _serve(args)
         if args.command == "refresh":
-            options = {"credentials": args.credentials} if args.credentials else {}
-            backend = open_workbook(args.workbook, **options)
-            outcome = refresh(backend, as_of=args.as_of, dry_run=args.dry_run)
+            backend, outcome = refresh_location(args.workbook, as_of=args.as_of,
+                                                dry_run=args.dry_run,
+                                                credentials=args.credentials,
+                                                lock_wait=args.wait)
             if args.json:
                 print(json.dumps(outcome.summary(), ensure_ascii=False, indent=1))
             else:

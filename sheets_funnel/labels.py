@@ -74,6 +74,20 @@ _EN: dict[str, str] = {
     "NEXT_STEP_OVERDUE": "next step {date} is {days} days overdue",
     "NEXT_STEP_OUT_OF_CYCLE": "next step {date} is {days} days past the cycle end",
     "OUT_OF_CYCLE": "first appointment {date} was {days} days ago, past the {limit}-day cycle",
+    "movement": "Movement",
+    "movement_since": "Movement since {date}",
+    "movement_first": "first refresh: what moved is shown from the next refresh on",
+    "movement_none": "no deal moved",
+    "change": "Change",
+    "from": "From",
+    "to_now": "Now",
+    "move_advanced": "Advanced",
+    "move_slipped": "Slipped back",
+    "move_won": "Won",
+    "move_lost": "Lost",
+    "move_new": "New",
+    "move_removed": "Removed",
+    "move_reopened": "Reopened",
 }
 
 _RU: dict[str, str] = {
@@ -141,6 +155,20 @@ _RU: dict[str, str] = {
     "NEXT_STEP_OVERDUE": "следующий шаг {date} просрочен на {days} дн.",
     "NEXT_STEP_OUT_OF_CYCLE": "следующий шаг {date} на {days} дн. позже конца цикла",
     "OUT_OF_CYCLE": "первая встреча {date} была {days} дн. назад, дольше цикла в {limit} дн.",
+    "movement": "Движение сделок",
+    "movement_since": "Движение сделок с {date}",
+    "movement_first": "первое обновление: движение сделок будет видно со следующего",
+    "movement_none": "ни одна сделка не сдвинулась",
+    "change": "Изменение",
+    "from": "Было",
+    "to_now": "Стало",
+    "move_advanced": "Продвинулась",
+    "move_slipped": "Откатилась назад",
+    "move_won": "Выиграна",
+    "move_lost": "Проиграна",
+    "move_new": "Новая",
+    "move_removed": "Удалена",
+    "move_reopened": "Возобновлена",
 }
 
 LABELS: dict[Lang, dict[str, str]] = {"en": _EN, "ru": _RU}

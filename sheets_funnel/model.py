@@ -153,20 +153,25 @@ def lookup_setting(text: str) -> SettingKey | None:
     return SETTING_LOOKUP.get(_key(text))
 
 
+#: The owned tab that keeps each deal's stage at the last refresh (same name in every language).
+STATE_TAB = "_funnel_state"
+
+
 @dataclass(frozen=True)
 class TabNames:
-    """The names of the five tabs in one language."""
+    """The names of the five tabs in one language, and of the state tab."""
 
     pipeline: str
     settings: str
     funnel: str
     focus: str
     history: str
+    state: str = STATE_TAB
 
     @property
-    def owned(self) -> tuple[str, str, str]:
-        """The tabs sheets-funnel writes."""
-        return (self.funnel, self.focus, self.history)
+    def owned(self) -> tuple[str, str, str, str]:
+        """The tabs sheets-funnel writes: Funnel, Focus, History and the state tab."""
+        return (self.funnel, self.focus, self.history, self.state)
 
 
 TABS: dict[Lang, TabNames] = {

@@ -7,10 +7,12 @@ import datetime as dt
 import gc
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from . import movement as moves
 from .funnel import FunnelResult, compute
+from .model import STATE_TAB, find_tab
 from .parse import ParsedWorkbook, parse_workbook, resolve_tabs
 from .render import render_tabs
 from .summary import to_summary
@@ -26,6 +28,7 @@ class RefreshOutcome:
     parsed: ParsedWorkbook
     result: FunnelResult
     written: list[str]
+    movement: moves.Movement | None = None
 
     def summary(self) -> dict[str, Any]:
         """The ``--json`` summary (CONTRACT §5)."""
@@ -61,16 +64,25 @@ def _refresh(backend: Backend, day: dt.date, dry_run: bool) -> RefreshOutcome:
     check = getattr(backend, "check_unlocked", None)
     if not dry_run and callable(check):
         check()
-    lang, tabs = resolve_tabs(backend.tab_names())
+    names = backend.tab_names()
+    lang, tabs = resolve_tabs(names)
+    tabs = replace(tabs, state=find_tab(names, STATE_TAB) or STATE_TAB)
     log.info("reading %s", backend.label)
-    data = backend.read([tabs.pipeline, tabs.settings, tabs.history])
+    data = backend.read([tabs.pipeline, tabs.settings, tabs.history, tabs.state])
     parsed = parse_workbook(lang, tabs, data)
     log.info("%d valid deals, %d issue(s)", len(parsed.deals), len(parsed.issues))
     result = compute(parsed.deals, parsed.settings, day)
+    previous = moves.read_state(data.get(tabs.state, []))
+    current = moves.snapshot(parsed.deals, day)
+    listed = moves.listed_ids(tabs.pipeline, data.get(tabs.pipeline, []), lang)
+    movement = moves.compare(previous, current, listed)
     written: list[str] = []
     if not dry_run:
-        owned = render_tabs(result, parsed.issues, lang, tabs.owned, parsed.history)
+        state = moves.state_rows(moves.carry_forward(previous, current, listed))
+        owned = render_tabs(result, parsed.issues, lang, tabs.owned, parsed.history,
+                            movement, state)
         backend.write(owned)
-        written = list(owned)
-        log.info("wrote %s to %s", ", ".join(written), backend.label)
-    return RefreshOutcome(parsed, result, written)
+        # the state tab is bookkeeping: ``written`` names the tabs a person reads
+        written = [tab for tab in owned if tab != tabs.state]
+        log.info("wrote %s to %s", ", ".join(owned), backend.label)
+    return RefreshOutcome(parsed, result, written, movement)

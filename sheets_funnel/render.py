@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
-from typing import Any
 
 from .cells import as_text, from_serial, is_blank, parse_date
 from .funnel import FunnelResult
 from .labels import LABELS, STAGE_LABELS
 from .model import STAGES, Lang
+from .movement import KINDS, DealState, Movement
 from .parse import Issue
 from .sync.base import Cell, Heading, Percent, Rows
 
@@ -45,8 +45,10 @@ def stage_label(stage: int, lang: Lang) -> str:
     return LABELS[lang]["won"] if stage >= 5 else STAGE_LABELS[lang][stage]
 
 
-def render_funnel(result: FunnelResult, issues: Sequence[Issue], lang: Lang) -> Rows:
-    """The Funnel tab: stage table, cycle, forecast, target, owners, data issues."""
+def render_funnel(result: FunnelResult, issues: Sequence[Issue], lang: Lang,
+                  movement: Movement | None = None) -> Rows:
+    """The Funnel tab: stage table, cycle, forecast, target, owners, data issues, and (given
+    ``movement``) what moved since the previous refresh, at the bottom."""
     t = LABELS[lang]
     rows: Rows = [
         [Heading(t["title"]), None, t["as_of"], result.as_of],
@@ -112,14 +114,48 @@ def render_funnel(result: FunnelResult, issues: Sequence[Issue], lang: Lang) -> 
                          i.message, i.expected or None, i.severity])
         for w in result.warnings:
             rows.append([None, None, None, None, w, None, "warning"])
+    if movement is not None:
+        rows += [[], *render_movement(movement, lang)]
     return rows
 
 
-def _sentence(code: str, deal: Any, result: FunnelResult, lang: Lang) -> str:
+def _state_label(deal: DealState | None, lang: Lang) -> str | None:
+    if deal is None:
+        return None
     t = LABELS[lang]
-    today = (result.as_of - from_serial(0)).days
-    nsd, fa = deal["next_step_date"], deal["first_appointment"]
-    limit = result.cycle_limit or 0.0
+    if deal.status == "lost":
+        return f"{t['lost']} ({stage_label(deal.stage, lang)})"
+    return stage_label(5 if deal.status == "won" else deal.stage, lang)
+
+
+def render_movement(movement: Movement, lang: Lang) -> Rows:
+    """The Funnel tab's movement section: counts by kind, then one row per deal that moved."""
+    t = LABELS[lang]
+    if movement.first:
+        return [[Heading(t["movement"])], [t["movement_first"]]]
+    title = (t["movement_since"].format(date=movement.since.isoformat())
+             if movement.since is not None else t["movement"])
+    counts = movement.counts()
+    rows: Rows = [
+        [Heading(f"{title} ({len(movement.moves)})")],
+        _headings(*(t[f"move_{kind}"] for kind in KINDS)),
+        [counts[kind] for kind in KINDS],
+    ]
+    if not movement.moves:
+        rows.append([t["movement_none"]])
+        return rows
+    rows.append(_headings(t["change"], t["deal_id"], t["account"], t["owner"], t["from"],
+                          t["to_now"]))
+    for move in movement.moves:
+        deal = move.deal
+        rows.append([t[f"move_{move.kind}"], deal.deal_id, deal.account, deal.owner,
+                     _state_label(move.before, lang), _state_label(move.after, lang)])
+    return rows
+
+
+def _sentence(code: str, nsd: float, fa: float, today: int, limit: float, lang: Lang) -> str:
+    """The plain sentence of one flag code (CONTRACT §4.4)."""
+    t = LABELS[lang]
     if code == "NEXT_STEP_OVERDUE":
         return t[code].format(date=from_serial(nsd).isoformat(), days=int(today - nsd))
     if code == "NEXT_STEP_OUT_OF_CYCLE":
@@ -137,14 +173,17 @@ def render_focus(result: FunnelResult, lang: Lang) -> Rows:
     rows: Rows = [_headings(t["deal_id"], t["account"], t["owner"], t["stage"], t["flags"],
                             t["details"], t["cycle_end"], t["next_step_date"],
                             t["first_appointment"], t["value"])]
-    for deal in result.focus.to_dict("records"):
-        codes = deal["codes"]
+    today = (result.as_of - from_serial(0)).days
+    limit = result.cycle_limit or 0.0
+    focus = result.focus
+    columns = [focus[name].tolist() for name in (
+        "deal_id", "account", "owner", "stage", "codes", "cycle_end", "next_step_date",
+        "first_appointment", "value")]
+    for deal_id, account, owner, stage, codes, end, nsd, fa, value in zip(*columns, strict=True):
         rows.append([
-            deal["deal_id"], deal["account"], deal["owner"], stage_label(deal["stage"], lang),
-            ", ".join(codes), "; ".join(_sentence(c, deal, result, lang) for c in codes),
-            _day(deal["cycle_end"]), _day(deal["next_step_date"]),
-            _day(deal["first_appointment"]),
-            None if math.isnan(deal["value"]) else deal["value"],
+            deal_id, account, owner, stage_label(stage, lang), ", ".join(codes),
+            "; ".join(_sentence(c, nsd, fa, today, limit, lang) for c in codes),
+            _day(end), _day(nsd), _day(fa), None if math.isnan(value) else value,
         ])
     return rows
 
@@ -193,11 +232,16 @@ def _dated(row: list[Cell]) -> list[Cell]:
 
 
 def render_tabs(result: FunnelResult, issues: Sequence[Issue], lang: Lang,
-                names: tuple[str, str, str], history: Rows) -> dict[str, Rows]:
-    """All owned tabs keyed by their names (Funnel, Focus, History)."""
-    funnel, focus, hist = names
-    return {
-        funnel: render_funnel(result, issues, lang),
+                names: tuple[str, str, str, str], history: Rows,
+                movement: Movement | None = None, state: Rows | None = None) -> dict[str, Rows]:
+    """All owned tabs keyed by their names (Funnel, Focus, History, and the state tab when
+    its ``state`` rows are given)."""
+    funnel, focus, hist, state_tab = names
+    tabs = {
+        funnel: render_funnel(result, issues, lang, movement),
         focus: render_focus(result, lang),
         hist: render_history(result, history, lang),
     }
+    if state is not None:
+        tabs[state_tab] = state
+    return tabs

@@ -220,6 +220,7 @@ def _owned_sheets(book: Any, f: dict[str, Any], lang: Lang) -> None:
     history.set_column(0, 0, 12)
     _write_rows(history, content[tabs.history], f)
     history.freeze_panes(1, 1)
+    book.add_worksheet(tabs.state).hide()  # filled by the first refresh
 
 
 def new_workbook(out: str | os.PathLike[str], lang: Lang = "en", sample: int = 0,

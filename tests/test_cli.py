@@ -107,7 +107,8 @@ def test_bad_as_of_date_is_a_usage_error(cli, worked_example):
 def test_new_writes_a_template_and_refuses_to_overwrite(cli, tmp_path):
     out = tmp_path / "p.xlsx"
     assert cli("new", str(out), "--lang", "ru").code == 0
-    assert XlsxWorkbook(out).tab_names() == ["Воронка", "Настройки", "Сводка", "Фокус", "История"]
+    assert XlsxWorkbook(out).tab_names() == ["Воронка", "Настройки", "Сводка", "Фокус", "История",
+                                             "_funnel_state"]
     again = cli("new", str(out))
     assert again.code == 1 and "already exists" in again.err
 

@@ -23,7 +23,7 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 def test_refreshed_worked_example_opens_with_the_numbers(cli, worked_example, tmp_path):
     summary = cli("refresh", str(worked_example), "--json", "--as-of", "2026-06-30").json()
     tabs = libreoffice_tabs(worked_example, tmp_path / "csv")
-    assert set(tabs) == {"Pipeline", "Settings", "Funnel", "Focus", "History"}
+    assert set(tabs) == {"Pipeline", "Settings", "Funnel", "Focus", "History", "_funnel_state"}
     funnel = tabs["Funnel"]
     assert funnel[0][:4] == ["Sales funnel", "", "As of", "2026-06-30"]
     stage_rows = {row[0]: row for row in funnel[4:9]}
@@ -54,7 +54,7 @@ def test_russian_sample_workbook_opens_with_russian_tabs(cli, tmp_path):
     book = new_workbook(tmp_path / "ru.xlsx", lang="ru", sample=30, as_of=AS_OF)
     summary = cli("refresh", str(book), "--json", "--as-of", "2026-06-30").json()
     tabs = libreoffice_tabs(book, tmp_path / "csv")
-    assert set(tabs) == {"Воронка", "Настройки", "Сводка", "Фокус", "История"}
+    assert set(tabs) == {"Воронка", "Настройки", "Сводка", "Фокус", "История", "_funnel_state"}
     assert tabs["Сводка"][0][0] == "Воронка продаж"
     assert tabs["Сводка"][3][0] == "Этап"
     shown = {row[0]: row[11] for row in tabs["Воронка"][1:] if row and row[0] and row[11]}
@@ -67,7 +67,7 @@ def test_committed_templates_open_and_refresh(cli, tmp_path, name):
     shutil.copyfile(TEMPLATES / name, book)
     assert cli("refresh", str(book), "--as-of", "2026-06-30").code == 0
     tabs = libreoffice_tabs(book, tmp_path / "csv")
-    assert len(tabs) == 5
+    assert len(tabs) == 6  # the five tabs and the hidden state tab
     settings = next(rows for tab, rows in tabs.items() if tab in ("Settings", "Настройки"))
     assert len(settings) == 8  # a header and the seven keys of CONTRACT §3
 

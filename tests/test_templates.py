@@ -15,8 +15,8 @@ from sheets_funnel.sync.xlsx_package import find_styles
 from sheets_funnel.templates import STAGE_CHOICES, build_workbook, flags_formula
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-TABS = {"en": ["Pipeline", "Settings", "Funnel", "Focus", "History"],
-        "ru": ["Воронка", "Настройки", "Сводка", "Фокус", "История"]}
+TABS = {"en": ["Pipeline", "Settings", "Funnel", "Focus", "History", "_funnel_state"],
+        "ru": ["Воронка", "Настройки", "Сводка", "Фокус", "История", "_funnel_state"]}
 
 
 def xml(path: Path, part: str) -> str:

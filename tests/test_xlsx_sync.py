@@ -33,7 +33,7 @@ def digest(path: Path) -> str:
 def owned_parts(path: Path) -> set[str]:
     book = XlsxWorkbook(path)
     sheets = {s.name: s.part for s in book._package_sheets()}
-    return {sheets[name] for name in ("Funnel", "Focus", "History")}
+    return {sheets[name] for name in ("Funnel", "Focus", "History", "_funnel_state")}
 
 
 def rich_workbook(path: Path) -> Path:
@@ -71,11 +71,13 @@ def test_every_part_but_the_owned_sheets_stays_byte_identical(tmp_path):
     after = parts(path)
     funnel_part = "xl/worksheets/sheet2.xml"
     changed = {name for name in before if before[name] != after.get(name)}
-    # Funnel existed and is rewritten; Focus and History are created, which adds them to the
-    # workbook's tab list, relationships and content types. Nothing else changes.
+    # Funnel existed and is rewritten; Focus, History and the hidden state tab are created,
+    # which adds them to the workbook's tab list, relationships and content types.
+    # Nothing else changes.
     assert changed == {funnel_part, "xl/workbook.xml", "xl/_rels/workbook.xml.rels",
                        "[Content_Types].xml"}
-    assert set(after) - set(before) == {"xl/worksheets/sheet3.xml", "xl/worksheets/sheet4.xml"}
+    assert set(after) - set(before) == {"xl/worksheets/sheet3.xml", "xl/worksheets/sheet4.xml",
+                                        "xl/worksheets/sheet5.xml"}
     assert b"old content" not in after[funnel_part] and b"<f>" not in after[funnel_part]
 
 

@@ -174,23 +174,28 @@ def sheet_data_xml(rows: Iterable[list[Cell]], styles: Styles) -> tuple[str, str
     return "".join(parts), dimension
 
 
-_SHEET_DATA = re.compile(
-    r"<(?P<p>\w+:)?sheetData\b[^>]*?(?:/>|>.*?</(?P=p)?sheetData>)", re.S
-)
+_SHEET_DATA_OPEN = re.compile(r"<(?P<p>\w+:)?sheetData\b[^>]*?(?P<empty>/)?>")
 _DIMENSION = re.compile(r"<(\w+:)?dimension\b[^>]*/>")
 
 
 def replace_sheet_data(sheet_xml: str, data_xml: str, dimension: str) -> str:
     """A worksheet part with its cells replaced and everything else kept."""
-    match = _SHEET_DATA.search(sheet_xml)
+    match = _SHEET_DATA_OPEN.search(sheet_xml)
     if match is None:
         raise ValueError("worksheet part has no sheetData")
     prefix = match.group("p") or ""
+    end = match.end()
+    if not match.group("empty"):
+        close = f"</{prefix}sheetData>"
+        found = sheet_xml.find(close, end)
+        if found < 0:
+            raise ValueError("worksheet part has an unclosed sheetData")
+        end = found + len(close)
     if prefix:
         data_xml = data_xml.replace("<sheetData>", f"<{prefix}sheetData>").replace(
             "</sheetData>", f"</{prefix}sheetData>")
         data_xml = re.sub(r"<(/?)(row|c|v|is|t)\b", rf"<\1{prefix}\2", data_xml)
-    out = sheet_xml[: match.start()] + data_xml + sheet_xml[match.end():]
+    out = sheet_xml[: match.start()] + data_xml + sheet_xml[end:]
     return _DIMENSION.sub(lambda m: f'<{m.group(1) or ""}dimension ref="{dimension}"/>', out,
                           count=1)
 

@@ -19,8 +19,8 @@ from conftest import libreoffice_tabs
 
 ROOT = Path(__file__).resolve().parents[2]
 EXCEL = ROOT / "templates" / "excel"
-TABS = {"en": {"Pipeline", "Settings", "Funnel", "Focus", "History"},
-        "ru": {"Воронка", "Настройки", "Сводка", "Фокус", "История"}}
+TABS = {"en": {"Pipeline", "Settings", "Funnel", "Focus", "History", "_funnel_state"},
+        "ru": {"Воронка", "Настройки", "Сводка", "Фокус", "История", "_funnel_state"}}
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +46,8 @@ def test_vba_project_holds_the_refresh_macro_as_source_only(builder):
     assert builder.module_source(streams, "SheetsFunnel") == bas.replace("\r\n", "\n").replace(
         "\n", "\r\n")
     assert streams["VBA/_VBA_PROJECT"] == bytes.fromhex("cc61ffff000100")  # no compiled cache
-    modules = ["ThisWorkbook", "Sheet1", "Sheet2", "Sheet3", "Sheet4", "Sheet5", "SheetsFunnel"]
+    modules = ["ThisWorkbook", "Sheet1", "Sheet2", "Sheet3", "Sheet4", "Sheet5", "Sheet6",
+               "SheetsFunnel"]
     dir_stream = builder.decompress(streams["VBA/dir"])
     for module in modules:
         name = module.encode()
@@ -79,8 +80,8 @@ def test_templates_carry_the_project_and_a_button_that_runs_refreshfunnel(lang):
     vml = [v for k, v in parts.items() if k.startswith("xl/drawings/vmlDrawing")]
     assert any(b"<x:FmlaMacro>[0]!RefreshFunnel</x:FmlaMacro>" in v for v in vml)
     code_names = re.findall(rb'codeName="(\w+)"', b"".join(
-        parts[f"xl/worksheets/sheet{n}.xml"] for n in range(1, 6)))
-    assert code_names == [b"Sheet1", b"Sheet2", b"Sheet3", b"Sheet4", b"Sheet5"]
+        parts[f"xl/worksheets/sheet{n}.xml"] for n in range(1, 7)))
+    assert code_names == [b"Sheet1", b"Sheet2", b"Sheet3", b"Sheet4", b"Sheet5", b"Sheet6"]
 
 
 @pytest.mark.parametrize("lang", ["en", "ru"])
@@ -126,6 +127,6 @@ def test_libreoffice_reads_the_vba_project_and_binds_the_button_to_it(tmp_path):
     module = parts["Basic/VBAProject/SheetsFunnel.xml"].decode()
     assert "RunPython &quot;import sheets_funnel.excel_macro as m; m.refresh_button()&quot;" in (
         module)
-    assert {f"Basic/VBAProject/Sheet{n}.xml" for n in range(1, 6)} <= set(parts)
+    assert {f"Basic/VBAProject/Sheet{n}.xml" for n in range(1, 7)} <= set(parts)
     assert (b"vnd.sun.star.script:VBAProject.SheetsFunnel.RefreshFunnel?language=Basic"
             in parts["content.xml"])

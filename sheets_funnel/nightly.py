@@ -1,0 +1,174 @@
+"""Refresh many workbooks one after another: the nightly job behind ``sheets-funnel nightly``.
+
+Each workbook is refreshed under its lock (:mod:`sheets_funnel.locks`); one that fails or is
+busy is reported and the job goes on with the next. :func:`run_nightly` returns one
+:class:`WorkbookReport` per workbook, in the order of the configuration file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from .errors import SheetsFunnelError, WorkbookUnusable
+from .locks import DEFAULT_WAIT, WorkbookBusy, workbook_lock
+from .model import TABS, Lang, detect_lang
+from .movement import KINDS
+from .nightly_config import NightlyConfig, WorkbookEntry
+from .progress import Progress
+from .refresh import RefreshOutcome, refresh
+from .sync import Backend, open_workbook
+
+Status = Literal["ok", "failed", "busy"]
+Opener = Callable[..., Backend]
+_LANG_NAMES = {"en": "an English", "ru": "a Russian"}
+
+
+@dataclass
+class WorkbookReport:
+    """How the refresh of one workbook went (``seconds``: wall time, lock wait included)."""
+
+    workbook: str
+    status: Status
+    exit_code: int
+    message: str
+    deals: int | None = None
+    flagged: int | None = None
+    expected_closes: float | None = None
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as one item of ``sheets-funnel nightly --json``."""
+        return asdict(self)
+
+
+def headline(outcome: RefreshOutcome) -> str:
+    """One line saying what a refresh found: deals, flags, forecast and what moved."""
+    result = outcome.result
+    text = (f"{result.deals} deals, {len(result.flags)} flagged, "
+            f"{result.expected_closes:.2f} expected closes")
+    movement = outcome.movement
+    if movement is not None and not movement.first:
+        counts = movement.counts()
+        moved = ", ".join(f"{counts[k]} {_MOVE_WORDS[k]}" for k in KINDS if counts[k])
+        since = f" since {movement.since.isoformat()}" if movement.since else ""
+        text += f"; moved{since}: {moved or 'none'}"
+    if not outcome.written:
+        text += " (nothing written)"
+    return text
+
+
+_MOVE_WORDS = {"advanced": "advanced", "slipped": "slipped back", "won": "won", "lost": "lost",
+               "new": "new", "removed": "removed", "reopened": "reopened"}
+
+
+def refresh_location(location: str, *, as_of: dt.date | None = None, dry_run: bool = False,
+                     credentials: str | Path | None = None, lang: Lang | None = None,
+                     lock_wait: float = DEFAULT_WAIT, label: str | None = None,
+                     opener: Opener = open_workbook) -> tuple[Backend, RefreshOutcome]:
+    """Open a workbook and refresh it under its lock; returns the backend and the outcome.
+
+    A dry run only reads and takes no lock. With ``lang`` a workbook in the other language
+    is refused (:class:`~sheets_funnel.errors.WorkbookUnusable`). Raises
+    :class:`~sheets_funnel.locks.WorkbookBusy` when another refresh holds the lock for
+    longer than ``lock_wait`` seconds.
+    """
+    options: dict[str, Any] = {"credentials": str(credentials)} if credentials else {}
+    if dry_run:
+        backend = opener(location, **options)
+        return backend, _checked_refresh(backend, as_of, True, lang)
+    with workbook_lock(location, lock_wait, label=label):
+        backend = opener(location, **options)
+        return backend, _checked_refresh(backend, as_of, False, lang)
+
+
+def _checked_refresh(backend: Backend, as_of: dt.date | None, dry_run: bool,
+                     lang: Lang | None) -> RefreshOutcome:
+    if lang is not None:
+        found = detect_lang(backend.tab_names())
+        if found is not None and found != lang:
+            raise WorkbookUnusable(
+                f"{backend.label}: expected {_LANG_NAMES[lang]} workbook (a "
+                f"{TABS[lang].pipeline!r} tab), found a {TABS[found].pipeline!r} tab")
+    return refresh(backend, as_of=as_of, dry_run=dry_run)
+
+
+def refresh_entry(entry: WorkbookEntry, *, as_of: dt.date | None = None,
+                  lock_wait: float = DEFAULT_WAIT,
+                  opener: Opener = open_workbook) -> WorkbookReport:
+    """Refresh one configured workbook and report how it went; never raises an Exception."""
+    started = time.monotonic()
+    try:
+        _, outcome = refresh_location(entry.location, as_of=as_of, credentials=entry.credentials,
+                                      lang=entry.lang, lock_wait=lock_wait, label=entry.name,
+                                      opener=opener)
+    except WorkbookBusy as exc:
+        return WorkbookReport(entry.name, "busy", exc.exit_code, str(exc),
+                              seconds=_since(started))
+    except SheetsFunnelError as exc:
+        return WorkbookReport(entry.name, "failed", exc.exit_code, str(exc),
+                              seconds=_since(started))
+    except Exception as exc:  # one workbook's surprise must not stop the others
+        return WorkbookReport(entry.name, "failed", 1,
+                              f"unexpected error: {type(exc).__name__}: {exc}",
+                              seconds=_since(started))
+    result = outcome.result
+    return WorkbookReport(entry.name, "ok", 0, headline(outcome), result.deals,
+                          len(result.flags), round(result.expected_closes, 4),
+                          _since(started))
+
+
+def _since(started: float) -> float:
+    return round(time.monotonic() - started, 3)
+
+
+def run_nightly(config: NightlyConfig, *, as_of: dt.date | None = None,
+                progress: Progress | None = None,
+                opener: Opener = open_workbook) -> list[WorkbookReport]:
+    """Refresh every workbook of ``config`` in order; one report per workbook."""
+    reports: list[WorkbookReport] = []
+    for n, entry in enumerate(config.workbooks, start=1):
+        if progress is not None:
+            progress.start(n, entry.name)
+        report = refresh_entry(entry, as_of=as_of, lock_wait=config.lock_wait, opener=opener)
+        reports.append(report)
+        if progress is not None:
+            progress.done(n, report.workbook, report.status, report.message, report.seconds)
+    if progress is not None:
+        progress.close()
+    return reports
+
+
+def nightly_exit_code(reports: Sequence[WorkbookReport]) -> int:
+    """0 when every workbook was refreshed, else 1."""
+    return 0 if reports and all(r.status == "ok" for r in reports) else 1
+
+
+def summary_table(reports: Sequence[WorkbookReport]) -> str:
+    """A plain-text table of the reports, and a closing line with the totals."""
+    header = ("workbook", "status", "deals", "flagged", "exp. closes", "seconds", "message")
+    rows = [header] + [
+        (r.workbook, r.status, _cell(r.deals), _cell(r.flagged),
+         "-" if r.expected_closes is None else f"{r.expected_closes:.2f}",
+         f"{r.seconds:.1f}", r.message)
+        for r in reports
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]
+    numeric = {2, 3, 4, 5}
+    lines = []
+    for row in rows:
+        cells = [c.rjust(w) if i in numeric else c.ljust(w)
+                 for i, (c, w) in enumerate(zip(row, widths, strict=False))]
+        lines.append("  ".join([*cells, row[-1]]).rstrip())
+    counts = {s: sum(r.status == s for r in reports) for s in ("ok", "failed", "busy")}
+    lines.append(f"{len(reports)} workbook(s): {counts['ok']} ok, {counts['failed']} failed, "
+                 f"{counts['busy']} busy")
+    return "\n".join(lines)
+
+
+def _cell(value: int | None) -> str:
+    return "-" if value is None else str(value)

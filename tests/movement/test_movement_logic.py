@@ -1,0 +1,198 @@
+"""What moved between two refreshes, worked out by hand on small snapshots."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from sheets_funnel.movement import (
+    CHUNK_CHARS,
+    DealState,
+    Movement,
+    Snapshot,
+    carry_forward,
+    classify,
+    compare,
+    deal_key,
+    listed_ids,
+    read_state,
+    snapshot,
+    state_rows,
+)
+from sheets_funnel.render import render_movement
+
+BEFORE = dt.date(2026, 6, 29)
+NOW = dt.date(2026, 6, 30)
+
+
+def deal(deal_id: str, stage: int, status: str = "open", account: str = "") -> DealState:
+    return DealState(deal_id, account or f"{deal_id} Ltd", "Anna", stage, status)  # type: ignore[arg-type]
+
+
+def snap(as_of: dt.date, *deals: DealState) -> Snapshot:
+    return Snapshot(as_of, {deal_key(d.deal_id): d for d in deals})
+
+
+def kinds(movement: Movement) -> list[tuple[str, str]]:
+    return [(m.kind, m.deal.deal_id) for m in movement.moves]
+
+
+def test_each_kind_of_movement_between_two_refreshes():
+    previous = snap(BEFORE,
+                    deal("A", 2), deal("B", 4), deal("C", 3), deal("D", 1), deal("F", 0),
+                    deal("H", 1, "lost"), deal("I", 5, "won"), deal("J", 2),
+                    deal("K", 5, "won"), deal("L", 0, "lost"))
+    current = snap(NOW,
+                   deal("A", 3),            # #1 -> #2
+                   deal("B", 5, "won"),     # #3 -> won
+                   deal("C", 1),            # #2 -> First Appointment
+                   deal("D", 1, "lost"),    # lost at First Appointment
+                   deal("E", 0),            # not there before
+                   deal("H", 1),            # lost, now open again
+                   deal("I", 4),            # was won, now open at #3
+                   deal("J", 2),            # unchanged
+                   deal("K", 5, "won"),     # still won
+                   deal("L", 0, "lost"))    # still lost
+    movement = compare(previous, current)
+    assert movement.since == BEFORE and not movement.first
+    assert kinds(movement) == [
+        ("advanced", "A"),
+        ("slipped", "C"), ("slipped", "I"),
+        ("won", "B"),
+        ("lost", "D"),
+        ("new", "E"),
+        ("removed", "F"),
+        ("reopened", "H"),
+    ]
+    assert movement.counts() == {"advanced": 1, "slipped": 2, "won": 1, "lost": 1, "new": 1,
+                                 "removed": 1, "reopened": 1}
+
+
+def test_moves_keep_pipeline_order_within_a_kind():
+    previous = snap(BEFORE, deal("X", 0), deal("Y", 0), deal("Z", 0))
+    current = snap(NOW, deal("Z", 1), deal("X", 2), deal("Y", 0))
+    assert kinds(compare(previous, current)) == [("advanced", "Z"), ("advanced", "X")]
+
+
+def test_deal_ids_match_ignoring_case_and_spaces():
+    previous = snap(BEFORE, deal("d-7", 1))
+    current = snap(NOW, deal(" D-7 ", 2))
+    assert kinds(compare(previous, current)) == [("advanced", " D-7 ")]
+
+
+def test_first_refresh_lists_nothing_not_even_new_deals():
+    movement = compare(None, snap(NOW, deal("A", 1), deal("B", 2)))
+    assert movement.first and movement.moves == () and movement.since is None
+    assert render_movement(movement, "en") == [
+        ["Movement"], ["first refresh: what moved is shown from the next refresh on"]]
+
+
+def test_a_deal_left_out_for_a_data_problem_is_not_removed_and_keeps_its_state():
+    previous = snap(BEFORE, deal("G", 2), deal("F", 0))
+    current = snap(NOW)
+    listed = {"g"}  # G's row is still in the Pipeline but has an error
+    assert kinds(compare(previous, current, listed)) == [("removed", "F")]
+    kept = carry_forward(previous, current, listed)
+    assert list(kept.deals) == ["g"] and kept.deals["g"].stage == 2 and kept.as_of == NOW
+    # fixed the next day at #2: no movement; fixed at #3: advanced
+    assert kinds(compare(kept, snap(NOW, deal("G", 2)))) == []
+    assert kinds(compare(kept, snap(NOW, deal("G", 3)))) == [("advanced", "G")]
+
+
+def test_classify_outcomes_win_over_stage_changes():
+    assert classify(deal("A", 1), deal("A", 5, "won")) == "won"
+    assert classify(deal("A", 4), deal("A", 1, "lost")) == "lost"
+    assert classify(deal("A", 5, "won"), deal("A", 1, "lost")) == "lost"
+    assert classify(deal("A", 1, "lost"), deal("A", 0, "lost")) is None
+    assert classify(deal("A", 3), deal("A", 3)) is None
+
+
+def test_state_rows_round_trip_through_the_state_tab():
+    state = snap(NOW, deal("D-1", 0), deal("D-2", 5, "won"), deal("D-3", 1, "lost"),
+                 deal("101", 4), deal("D-4", 2, account="Tab\tand\nbreak"))
+    rows = state_rows(state)
+    assert rows[0][:2] == ["As of", NOW]
+    assert rows[2:] == [["D-1\tD-1 Ltd\tAnna\t0\t\n"
+                         "D-2\tD-2 Ltd\tAnna\t5\t\n"
+                         "D-3\tD-3 Ltd\tAnna\t1\t1\n"
+                         "101\t101 Ltd\tAnna\t4\t\n"
+                         "D-4\tTab and break\tAnna\t2\t"]]
+    back = read_state(rows)
+    assert back is not None and back.as_of == NOW
+    assert back.deals["d-4"].account == "Tab and break"
+    assert {k: v for k, v in back.deals.items() if k != "d-4"} == {
+        k: v for k, v in state.deals.items() if k != "d-4"}
+
+
+def test_a_large_state_is_packed_into_few_cells_under_the_cell_limit():
+    state = snap(NOW, *(deal(f"D-{n:06d}", n % 5) for n in range(20_000)))
+    rows = state_rows(state)
+    cells = [row[0] for row in rows[2:]]
+    assert len(cells) < 30  # about 560 kB of lines in cells of at most 30,000 characters
+    assert all(len(cell) <= CHUNK_CHARS < 32_767 for cell in cells)
+    assert read_state(rows) == state
+
+
+def test_state_read_back_from_google_with_serial_dates_and_hand_edits():
+    rows = [["As of", 46203, "note"], ["Deals, one per line"],
+            ["101\tAcme\tAnna\t3\t\n102\tBeta\tBoris\t1\t1"],
+            [],
+            ["D-7\tCoho\tAnna\t#2\t\n"          # a stage name, as a person would type
+             "D-8\tDune\tAnna\t5\n"              # won, lost column cut off
+             "D-9\tElm\tBoris\tNegotiation\t\n"  # edited into nonsense: skipped
+             "D-10\tFir\tBoris\t7\t\n"          # no such stage: skipped
+             "D-11\tGamma"],                       # cut short: skipped
+            [12345]]                                # not a state cell: skipped
+    state = read_state(rows)
+    assert state is not None
+    assert state.as_of == NOW
+    assert state.deals == {"101": DealState("101", "Acme", "Anna", 3, "open"),
+                           "102": DealState("102", "Beta", "Boris", 1, "lost"),
+                           "d-7": DealState("D-7", "Coho", "Anna", 3, "open"),
+                           "d-8": DealState("D-8", "Dune", "Anna", 5, "won")}
+
+
+def test_missing_or_foreign_state_tab_means_no_previous_refresh():
+    assert read_state([]) is None
+    assert read_state([["Something else"], ["Deal ID"]]) is None
+
+
+def test_snapshot_of_parsed_deals():
+    deals = pd.DataFrame({"deal_id": ["D-1", "D-2"], "account": ["Acme", "Beta"],
+                          "owner": ["Anna", "(none)"], "stage": [2, 5],
+                          "status": ["open", "won"]})
+    assert snapshot(deals, NOW) == Snapshot(NOW, {
+        "d-1": DealState("D-1", "Acme", "Anna", 2, "open"),
+        "d-2": DealState("D-2", "Beta", "(none)", 5, "won")})
+
+
+def test_listed_ids_include_rows_with_errors():
+    rows = [["Account", "Deal ID", "Stage"], ["Acme", "D-1", "#1"], ["Beta", " d-2 ", "???"],
+            ["", "", ""], ["Gamma", 101.0, "#2"]]
+    assert listed_ids("Pipeline", rows, "en") == {"d-1", "d-2", "101"}
+
+
+def test_movement_section_names_the_deals_and_their_stages():
+    previous = snap(BEFORE, deal("A", 2, account="Acme"), deal("B", 4, account="Beta"),
+                    deal("C", 1, account="Coho"))
+    current = snap(NOW, deal("A", 3, account="Acme"), deal("B", 5, "won", account="Beta"),
+                   deal("C", 1, "lost", account="Coho"))
+    rows = render_movement(compare(previous, current), "en")
+    assert rows[0] == ["Movement since 2026-06-29 (3)"]
+    assert rows[1] == ["Advanced", "Slipped back", "Won", "Lost", "New", "Removed", "Reopened"]
+    assert rows[2] == [1, 0, 1, 1, 0, 0, 0]
+    assert rows[3] == ["Change", "Deal ID", "Account", "Owner", "From", "Now"]
+    assert rows[4:] == [["Advanced", "A", "Acme", "Anna", "#1", "#2"],
+                        ["Won", "B", "Beta", "Anna", "#3", "Won"],
+                        ["Lost", "C", "Coho", "Anna", "First Appointment",
+                         "Lost (First Appointment)"]]
+    ru = render_movement(compare(previous, current), "ru")
+    assert ru[0] == ["Движение сделок с 2026-06-29 (3)"]
+    assert ru[4] == ["Продвинулась", "A", "Acme", "Anna", "№1", "№2"]
+
+
+def test_no_movement_says_so():
+    same = snap(BEFORE, deal("A", 1))
+    rows = render_movement(compare(same, snap(NOW, deal("A", 1))), "en")
+    assert rows[2] == [0] * 7 and rows[3] == ["no deal moved"]
