@@ -205,3 +205,11 @@ def test_a_created_bookkeeping_tab_is_hidden(tmp_path, worked_example):
     assert '<sheet name="_bookkeeping" sheetId="3" state="hidden" r:id=' in workbook
     assert '<sheet name="Funnel" sheetId="4" r:id=' in workbook
     assert XlsxWorkbook(worked_example).read(["_bookkeeping"]) == {"_bookkeeping": [["x"]]}
+
+
+def test_markup_and_control_characters_are_written_safely(worked_example):
+    names = ["A & B <Holdings>", "Bell\x07Co", "Zürich \u00a0AG", "=1+1"]
+    XlsxWorkbook(worked_example).write({"Focus": [[name] for name in names]})
+    focus = XlsxWorkbook(worked_example).read(["Focus"])["Focus"]
+    # XML cannot hold a bell character, so it is dropped; everything else is kept as typed
+    assert [row[0] for row in focus] == ["A & B <Holdings>", "BellCo", "Zürich \u00a0AG", "=1+1"]

@@ -115,8 +115,17 @@ def find_styles(styles_xml: bytes | None) -> Styles:
     return Styles(date_xf, pct_xf, bold_xf)
 
 
+def _xml_text(text: str) -> str:
+    """Text made safe for an XML element: markup escaped, characters XML forbids dropped."""
+    if not (text.isascii() and text.isprintable()):
+        text = _ILLEGAL_XML.sub("", text)
+    if "&" in text or "<" in text or ">" in text:
+        text = escape(text)
+    return text
+
+
 def _text_cell(ref: str, text: str, style: str = "") -> str:
-    clean = escape(_ILLEGAL_XML.sub("", text))
+    clean = _xml_text(text)
     return f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{clean}</t></is></c>'
 
 
