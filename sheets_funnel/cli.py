@@ -136,7 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(json.dumps(outcome.summary(), ensure_ascii=False, indent=1))
             else:
                 print(text_report(outcome.result, outcome.parsed.issues, backend.label,
-                                  outcome.written))
+                                  outcome.written, outcome.movement))
         elif args.google:
             tabs = new_google_layout(args.google, args.lang, args.credentials)
             print(f"Laid out {args.google}: {', '.join(tabs)}")

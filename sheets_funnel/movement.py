@@ -265,3 +265,18 @@ def _stage_number(text: str) -> int | None:
 
 _STAGE_NUMBERS = frozenset(range(CLOSED + 1))
 _STAGE_TEXT = {str(n): n for n in _STAGE_NUMBERS}
+
+
+_MOVE_WORDS = {"advanced": "advanced", "slipped": "slipped back", "won": "won", "lost": "lost",
+               "new": "new", "removed": "removed", "reopened": "reopened"}
+
+
+def describe(movement: Movement | None) -> str | None:
+    """What moved, in a few words ("moved since 2026-06-29: 1 advanced, 2 new"); None on
+    the first refresh or without a movement."""
+    if movement is None or movement.first:
+        return None
+    counts = movement.counts()
+    moved = ", ".join(f"{counts[k]} {_MOVE_WORDS[k]}" for k in KINDS if counts[k])
+    since = f" since {movement.since.isoformat()}" if movement.since else ""
+    return f"moved{since}: {moved or 'none'}"

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from .errors import SheetsFunnelError, WorkbookUnusable
 from .locks import DEFAULT_WAIT, WorkbookBusy, workbook_lock
 from .model import TABS, Lang, detect_lang
-from .movement import KINDS
+from .movement import describe
 from .nightly_config import NightlyConfig, WorkbookEntry
 from .progress import Progress
 from .refresh import RefreshOutcome, refresh
@@ -51,19 +51,13 @@ def headline(outcome: RefreshOutcome) -> str:
     result = outcome.result
     text = (f"{result.deals} deals, {len(result.flags)} flagged, "
             f"{result.expected_closes:.2f} expected closes")
-    movement = outcome.movement
-    if movement is not None and not movement.first:
-        counts = movement.counts()
-        moved = ", ".join(f"{counts[k]} {_MOVE_WORDS[k]}" for k in KINDS if counts[k])
-        since = f" since {movement.since.isoformat()}" if movement.since else ""
-        text += f"; moved{since}: {moved or 'none'}"
+    moved = describe(outcome.movement)
+    if moved:
+        text += f"; {moved}"
     if not outcome.written:
         text += " (nothing written)"
     return text
 
-
-_MOVE_WORDS = {"advanced": "advanced", "slipped": "slipped back", "won": "won", "lost": "lost",
-               "new": "new", "removed": "removed", "reopened": "reopened"}
 
 
 def refresh_location(location: str, *, as_of: dt.date | None = None, dry_run: bool = False,

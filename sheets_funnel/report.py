@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .funnel import FunnelResult
+from .movement import Movement, describe
 from .parse import Issue
 
 
@@ -14,7 +15,8 @@ def _n(x: float | None) -> str:
     return "—" if x is None else f"{x:g}"
 
 
-def text_report(result: FunnelResult, issues: list[Issue], label: str, written: list[str]) -> str:
+def text_report(result: FunnelResult, issues: list[Issue], label: str, written: list[str],
+                movement: Movement | None = None) -> str:
     """The funnel as a few aligned lines a sales manager reads at a glance."""
     lines = [
         f"{label} — funnel as of {result.as_of}  (period {result.period_start} to "
@@ -50,6 +52,9 @@ def text_report(result: FunnelResult, issues: list[Issue], label: str, written: 
             f"Pace: {_n(result.first_appointments_per_week)} first appointment(s) per week until "
             f"{result.last_useful_first_appointment or '—'}"
         )
+    moved = describe(movement)
+    if moved:
+        lines += ["", moved[0].upper() + moved[1:] + " (listed on the Funnel tab)"]
     if result.flags:
         lines += ["", f"Flagged deals ({len(result.flags)}):"]
         lines += [f"  {deal}: {', '.join(codes)}" for deal, codes in result.flags.items()]

@@ -132,3 +132,9 @@ def test_console_script_runs_as_a_separate_process(worked_example):
          "--as-of", "2026-06-30"], capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert '"deals": 15' in done.stdout
+
+
+def test_human_report_says_what_moved_since_the_last_refresh(cli, worked_example):
+    assert cli("refresh", str(worked_example), "--as-of", "2026-06-29").code == 0
+    first = cli("refresh", str(worked_example), "--as-of", "2026-06-30")
+    assert "Moved since 2026-06-29: none (listed on the Funnel tab)" in first.out
