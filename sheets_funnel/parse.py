@@ -320,6 +320,9 @@ def parse_pipeline(tab: str, rows: Rows, lang: Lang) -> tuple[pd.DataFrame, list
     issues = [issue for k in sorted(cells.issues) for issue in cells.issues[k]]
     deals = pd.DataFrame.from_records(records, columns=list(DEAL_COLUMNS))
     deals, duplicate_issues = _drop_duplicate_ids(tab, deals, lang)
+    if duplicate_issues:  # a row left out as a duplicate needs no warning about its dates
+        dropped = {i.row for i in duplicate_issues}
+        issues = [i for i in issues if i.severity == "error" or i.row not in dropped]
     issues.extend(duplicate_issues)
     return _typed(deals), issues
 

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from .cells import as_text, from_serial, is_blank, parse_date
 from .funnel import FunnelResult
 from .labels import LABELS, STAGE_LABELS
+from .messages_ru import in_russian
 from .model import STAGES, Lang
 from .movement import KINDS, DealState, Movement
 from .parse import Issue
@@ -109,11 +110,12 @@ def render_funnel(result: FunnelResult, issues: Sequence[Issue], lang: Lang,
     else:
         rows.append(_headings(t["tab"], t["row"], t["column"], t["value"], t["problem"],
                               t["expected"], t["severity"]))
+        words = in_russian if lang == "ru" else str
         for i in problems:
             rows.append([i.tab, i.row, i.column, None if i.value is None else as_text(i.value),
-                         i.message, i.expected or None, i.severity])
+                         words(i.message), words(i.expected) or None, words(i.severity)])
         for w in result.warnings:
-            rows.append([None, None, None, None, w, None, "warning"])
+            rows.append([None, None, None, None, words(w), None, words("warning")])
     if movement is not None:
         rows += [[], *render_movement(movement, lang)]
     return rows

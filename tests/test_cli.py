@@ -138,3 +138,33 @@ def test_human_report_says_what_moved_since_the_last_refresh(cli, worked_example
     assert cli("refresh", str(worked_example), "--as-of", "2026-06-29").code == 0
     first = cli("refresh", str(worked_example), "--as-of", "2026-06-30")
     assert "Moved since 2026-06-29: none (listed on the Funnel tab)" in first.out
+
+
+def test_russian_workbook_lists_data_issues_in_russian(cli, tmp_path):
+    header = ["ID сделки", "Клиент", "Менеджер", "Этап", "Статус", "Сумма", "Создана",
+              "Дата первой встречи", "Следующий шаг", "Дата следующего шага", "Дата закрытия"]
+    rows = [header,
+            ["A", "Альфа", "", "Сделка", "Проиграна"],            # Closed with status Lost
+            ["B", "Бета", "", "Переговоры"],                     # unknown stage
+            ["C", "Гамма", "", "№1", "", "много"],                # not a number
+            ["D", "Дельта", "", "№2", "", -1],                    # negative value
+            ["E", "Эпсилон", "", "ПВ", "", 1, "скоро"],           # not a date
+            ["f", "Зета", "", "№3", "", 1, "", "01.06.2026"],     # duplicate ID (with F)
+            [" F ", "Эта", "", "№3"],
+            ["", "Тета", "", "№1"],                               # missing Deal ID
+            ["G", "Йота", "", "№2", "Выиграна", 1, "", "10.06.2026", "", "", "01.06.2026"],
+            ["H", "Каппа", "", "№2"]]                             # no first appointment
+    path = make_book(tmp_path / "ru.xlsx", rows, tab_names=("Воронка", "Настройки"))
+    summary = cli("refresh", str(path), "--json", "--as-of", "2026-06-30").json()
+    funnel = XlsxWorkbook(path).read(["Сводка"])["Сводка"]
+    start = next(n for n, row in enumerate(funnel) if str(row[0]).startswith("Ошибки в данных"))
+    table = [row for row in funnel[start + 2:start + 2 + len(summary["issues"])]]
+    assert len(table) == len(summary["issues"]) == 10
+    problems = {row[4] for row in table}
+    assert {"этап «Сделка» со статусом «Проиграна»", "неизвестный этап", "не число",
+            "отрицательное значение", "не дата", "нет ID сделки",
+            "дата закрытия раньше даты первой встречи", "нет даты первой встречи"} <= problems
+    assert all(any("а" <= ch <= "я" for ch in str(row[4]).lower()) for row in table)
+    assert {row[6] for row in table} == {"ошибка", "предупреждение"}
+    # the --json summary keeps the contract's English messages
+    assert "unknown stage" in {i["message"] for i in summary["issues"]}

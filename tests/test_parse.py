@@ -226,3 +226,12 @@ def test_tabs_resolved_in_russian_and_any_case():
     assert lang == "ru"
     assert (tabs.pipeline, tabs.settings, tabs.funnel, tabs.focus) == (
         "воронка", "Настройки", "Сводка", "Фокус")
+
+
+def test_a_duplicate_row_gets_only_its_duplicate_error():
+    deals, issues = parse(deal("D-1", stage="#2", fa=None), deal("d-1"))
+    assert deals.empty
+    assert sorted(messages(issues)) == [
+        (2, "Deal ID", "duplicate Deal ID (also in row 3)", "error"),
+        (3, "Deal ID", "duplicate Deal ID (also in row 2)", "error"),
+    ]
