@@ -9,7 +9,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from .errors import BackendMissing, SheetsFunnelError
+from .errors import BackendMissing, SheetsFunnelError, error_message
 from .locks import DEFAULT_WAIT
 from .nightly import refresh_location
 from .report import text_report
@@ -149,11 +149,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         return 0
     except SheetsFunnelError as exc:
-        print(f"sheets-funnel: {exc}", file=sys.stderr)
+        print(error_message(exc), file=sys.stderr)
         return exc.exit_code
     except Exception as exc:  # a clean message instead of a stack trace
         logging.getLogger("sheets_funnel").debug("unexpected error", exc_info=True)
-        print(f"sheets-funnel: unexpected error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(error_message(exc), file=sys.stderr)
         return 1
 
 

@@ -52,6 +52,13 @@ class BackendMissing(SheetsFunnelError):
     """An optional backend's packages are not installed."""
 
 
+def error_message(exc: BaseException) -> str:
+    """The one line shown for an error, the same in the terminal and in Excel's message box."""
+    if isinstance(exc, SheetsFunnelError):
+        return f"sheets-funnel: {exc}"
+    return f"sheets-funnel: unexpected error: {type(exc).__name__}: {exc}"
+
+
 __all__ = [
     "BackendMissing",
     "BadHeader",
@@ -61,4 +68,5 @@ __all__ = [
     "SheetsFunnelError",
     "WorkbookLocked",
     "WorkbookUnusable",
+    "error_message",
 ]

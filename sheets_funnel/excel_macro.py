@@ -17,19 +17,12 @@ import datetime as dt
 import logging
 from typing import Any
 
-from .errors import SheetsFunnelError
+from .errors import SheetsFunnelError, error_message
 from .refresh import RefreshOutcome, refresh
 from .sync.excel import ExcelBook, import_xlwings
 
 log = logging.getLogger("sheets_funnel")
 TITLE = "sheets-funnel"
-
-
-def error_message(exc: BaseException) -> str:
-    """The one-line message the command line prints for an error."""
-    if isinstance(exc, SheetsFunnelError):
-        return f"sheets-funnel: {exc}"
-    return f"sheets-funnel: unexpected error: {type(exc).__name__}: {exc}"
 
 
 def summary_line(outcome: RefreshOutcome) -> str:

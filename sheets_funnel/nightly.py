@@ -59,7 +59,6 @@ def headline(outcome: RefreshOutcome) -> str:
     return text
 
 
-
 def refresh_location(location: str, *, as_of: dt.date | None = None, dry_run: bool = False,
                      credentials: str | Path | None = None, lang: Lang | None = None,
                      lock_wait: float = DEFAULT_WAIT, label: str | None = None,
