@@ -41,6 +41,15 @@ STATUS_CHOICES: dict[Lang, list[str]] = {
     "ru": ["Открыта", "Выиграна", "Проиграна"],
 }
 FLAGS_HEADER: dict[Lang, str] = {"en": "Flags", "ru": "Флаги"}
+SETTINGS_HEADER: dict[Lang, tuple[str, str, str]] = {
+    "en": ("Setting", "Value", "Default"),
+    "ru": ("Параметр", "Значение", "По умолчанию"),
+}
+
+
+def pipeline_header(lang: Lang) -> list[str]:
+    """The template's Pipeline header row: the eleven standard columns and Flags."""
+    return [c.ru if lang == "ru" else c.en for c in COLUMNS] + [FLAGS_HEADER[lang]]
 _BUILD_TIME = dt.datetime(2026, 1, 1)
 
 
@@ -97,8 +106,7 @@ def build_workbook(path: str | os.PathLike[str], lang: Lang = "en",
 def _pipeline_sheet(book: Any, f: dict[str, Any], lang: Lang, deals: list[list[Any]]) -> None:
     tabs = TABS[lang]
     ws = book.add_worksheet(tabs.pipeline)
-    headers = [c.ru if lang == "ru" else c.en for c in COLUMNS] + [FLAGS_HEADER[lang]]
-    ws.write_row(0, 0, headers, f["head"])
+    ws.write_row(0, 0, pipeline_header(lang), f["head"])
     ws.freeze_panes(1, 1)
     widths = [10, 24, 12, 18, 10, 11, 12, 14, 20, 14, 12, 34]
     for col, (column, width) in enumerate(zip([*COLUMNS, None], widths, strict=True)):
@@ -138,9 +146,8 @@ def _pipeline_sheet(book: Any, f: dict[str, Any], lang: Lang, deals: list[list[A
 
 
 def _settings_sheet(book: Any, f: dict[str, Any], lang: Lang, values: dict[str, Any]) -> None:
-    t = {"en": ("Setting", "Value", "Default"), "ru": ("Параметр", "Значение", "По умолчанию")}
     ws = book.add_worksheet(TABS[lang].settings)
-    ws.write_row(0, 0, t[lang], f["head"])
+    ws.write_row(0, 0, SETTINGS_HEADER[lang], f["head"])
     ws.set_column(0, 0, 26)
     ws.set_column(1, 1, 14)
     ws.set_column(2, 2, 40)

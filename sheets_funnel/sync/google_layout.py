@@ -14,6 +14,13 @@ from typing import Any
 
 from ..errors import WorkbookUnusable
 from ..model import COLUMNS, SETTINGS, TABS, Lang, TabNames
+from ..templates import (
+    SETTINGS_HEADER,
+    STAGE_CHOICES,
+    STATUS_CHOICES,
+    first_owned_content,
+    pipeline_header,
+)
 from .base import Heading, Rows
 from .google_cells import FIELDS, SheetInfo, cell_data, sheets_of
 from .gsheets import GoogleSheet
@@ -41,13 +48,13 @@ def _column(sheet_id: int, col: int, first_row: int = 1) -> dict[str, Any]:
             "endColumnIndex": col + 1}
 
 
-def layout_requests(lang: Lang, sheets: list[SheetInfo], owned: dict[str, Rows],
-                    choices: dict[str, list[str]]) -> list[dict[str, Any]]:
+def layout_requests(lang: Lang, sheets: list[SheetInfo],
+                    owned: dict[str, Rows]) -> list[dict[str, Any]]:
     """The batchUpdate requests that lay the spreadsheet out (see the module docstring).
 
-    ``owned`` is the first content of the owned tabs (as a refresh renders
-    them); ``choices`` holds the Stage and Status dropdown lists.
+    ``owned`` is the first content of the owned tabs (as a refresh renders them).
     """
+    choices = {"stage": STAGE_CHOICES[lang], "status": STATUS_CHOICES[lang]}
     tabs: TabNames = TABS[lang]
     by_title = {s.title: s.sheet_id for s in sheets}
     next_id = max(by_title.values(), default=0) + 1
@@ -64,9 +71,7 @@ def layout_requests(lang: Lang, sheets: list[SheetInfo], owned: dict[str, Rows],
             "sheetId": ids[title], "title": title, "index": index,
             "gridProperties": {"rowCount": 1000, "columnCount": 26, "frozenRowCount": 1}}}})
     pipe = ids[tabs.pipeline]
-    headers: list[Any] = [Heading(c.ru if lang == "ru" else c.en) for c in COLUMNS]
-    headers.append(Heading({"en": "Flags", "ru": "Флаги"}[lang]))
-    requests.append(_rows(pipe, [headers]))
+    requests.append(_rows(pipe, [[Heading(h) for h in pipeline_header(lang)]]))
     requests.append({"repeatCell": {
         "range": {"sheetId": pipe, "startRowIndex": 0, "endRowIndex": 1},
         "cell": {"userEnteredFormat": {"backgroundColor": _HEAD, "textFormat": {"bold": True}}},
@@ -96,8 +101,7 @@ def layout_requests(lang: Lang, sheets: list[SheetInfo], owned: dict[str, Rows],
         "booleanRule": {"condition": {"type": "CUSTOM_FORMULA",
                                       "values": [{"userEnteredValue": "=LEN($L2)>0"}]},
                         "format": {"backgroundColor": _RED}}}}})
-    head = {"en": ("Setting", "Value", "Default"), "ru": ("Параметр", "Значение", "По умолчанию")}
-    settings: Rows = [[Heading(h) for h in head[lang]]]
+    settings: Rows = [[Heading(h) for h in SETTINGS_HEADER[lang]]]
     settings += [[k.ru if lang == "ru" else k.en, None,
                   k.default_ru if lang == "ru" else k.default_en] for k in SETTINGS]
     requests.append(_rows(ids[tabs.settings], settings))
@@ -134,7 +138,6 @@ def lay_out(sheet: GoogleSheet, lang: Lang) -> list[str]:
     already holds deal rows. Costs at most three API requests.
     """
     from ..cells import is_blank
-    from ..templates import STAGE_CHOICES, STATUS_CHOICES, first_owned_content
 
     tabs = TABS[lang]
     names = sheet.tab_names()
@@ -146,7 +149,6 @@ def lay_out(sheet: GoogleSheet, lang: Lang) -> list[str]:
                 f"the {tabs.pipeline!r} tab of {sheet.label} already holds {filled} deal row(s); "
                 "'new --google' only lays out a spreadsheet whose pipeline is empty"
             )
-    requests = layout_requests(lang, sheets_of(sheet.metadata()), first_owned_content(lang),
-                               {"stage": STAGE_CHOICES[lang], "status": STATUS_CHOICES[lang]})
+    requests = layout_requests(lang, sheets_of(sheet.metadata()), first_owned_content(lang))
     sheet.batch_update(requests, "laying out the spreadsheet")
     return [tabs.pipeline, tabs.settings, tabs.funnel, tabs.focus, tabs.history]
