@@ -24,11 +24,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sheets_funnel.backends.xlsx import XlsxWorkbook
 from sheets_funnel.funnel import compute
 from sheets_funnel.parse import DEAL_COLUMNS, Settings
 from sheets_funnel.refresh import refresh
 from sheets_funnel.sample import sample_deals
-from sheets_funnel.sync.xlsx import XlsxWorkbook
 from sheets_funnel.templates import build_workbook
 
 AS_OF = dt.date(2026, 6, 30)

@@ -20,12 +20,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from fake_sheets import FakeSheets, gspread_client
+
+from sheets_funnel.backends.google_endpoint import ENV_VAR
+from sheets_funnel.backends.gsheets import GoogleSheet
 from sheets_funnel.refresh import refresh
 from sheets_funnel.sample import sample_deals
-from sheets_funnel.sync.google_endpoint import ENV_VAR
-from sheets_funnel.sync.gsheets import GoogleSheet
 from sheets_funnel.templates import build_workbook
-from sheets_funnel.testing.fake_sheets import FakeSheets, gspread_client
 
 AS_OF = dt.date(2026, 6, 30)
 

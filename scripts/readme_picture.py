@@ -17,8 +17,8 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from sheets_funnel.backends.xlsx import XlsxWorkbook
 from sheets_funnel.refresh import refresh
-from sheets_funnel.sync.xlsx import XlsxWorkbook
 from sheets_funnel.templates import new_workbook
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"

@@ -8,6 +8,7 @@ The library does the work; the ``sheets-funnel`` command is a thin layer over it
     print(outcome.summary()["forecast"])
 """
 
+from .backends import Backend, open_workbook
 from .errors import (
     BackendMissing,
     BadHeader,
@@ -21,7 +22,6 @@ from .errors import (
 from .funnel import FunnelResult, compute
 from .parse import Issue, Settings, parse_workbook
 from .refresh import RefreshOutcome, refresh
-from .sync import Backend, open_workbook
 from .templates import build_workbook, new_workbook
 
 __version__ = "0.1.0"

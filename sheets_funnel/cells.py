@@ -1,4 +1,5 @@
-"""Reading single cell values: blanks, text, numbers and dates.
+"""One cell: the value types that travel between backends and the core, and reading
+single cell values (blanks, text, numbers and dates).
 
 Dates are carried as spreadsheet serial day numbers (days since 1899-12-30,
 as float) so the calculation can work on plain arrays.
@@ -9,6 +10,22 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from typing import TypeAlias
+
+
+class Percent(float):
+    """A ratio (0.5 is 50 %) that the backend formats as a percentage."""
+
+
+class Heading(str):
+    """Text shown in bold where the backend can: a title or a table header."""
+
+    __slots__ = ()
+
+
+Cell: TypeAlias = str | int | float | bool | dt.date | dt.datetime | None
+Rows: TypeAlias = list[list[Cell]]
+
 
 EPOCH = dt.date(1899, 12, 30)
 #: The last day a spreadsheet can show (9999-12-31).

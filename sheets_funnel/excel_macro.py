@@ -17,9 +17,9 @@ import datetime as dt
 import logging
 from typing import Any
 
+from .backends.excel import ExcelBook, import_xlwings
 from .errors import SheetsFunnelError, error_message
 from .refresh import RefreshOutcome, refresh
-from .sync.excel import ExcelBook, import_xlwings
 
 log = logging.getLogger("sheets_funnel")
 TITLE = "sheets-funnel"

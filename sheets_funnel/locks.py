@@ -21,8 +21,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from .backends import google_id
 from .errors import SheetsFunnelError
-from .sync import google_id
 
 ENV_LOCK_DIR = "SHEETS_FUNNEL_LOCK_DIR"
 #: Seconds a refresh waits for another refresh of the same workbook before giving up.

@@ -19,10 +19,9 @@ from typing import Literal, NamedTuple
 
 import pandas as pd
 
-from .cells import as_text, from_serial, parse_date
+from .cells import Heading, Rows, as_text, from_serial, parse_date
 from .model import CLOSED, Lang, StageName, lookup_stage
 from .parse import map_headers
-from .sync.base import Heading, Rows
 
 MoveKind = Literal["advanced", "slipped", "won", "lost", "new", "removed", "reopened"]
 #: The kinds of movement, in the order the Funnel tab lists them.

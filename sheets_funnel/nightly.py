@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from .backends import Backend, open_workbook
 from .errors import SheetsFunnelError, WorkbookUnusable
 from .locks import DEFAULT_WAIT, WorkbookBusy, workbook_lock
 from .model import TABS, Lang, detect_lang
@@ -21,7 +22,6 @@ from .movement import describe
 from .nightly_config import NightlyConfig, WorkbookEntry
 from .progress import Progress
 from .refresh import RefreshOutcome, refresh
-from .sync import Backend, open_workbook
 
 Status = Literal["ok", "failed", "busy"]
 Opener = Callable[..., Backend]

@@ -31,10 +31,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
+from .backends import google_id
 from .errors import SheetsFunnelError
 from .locks import DEFAULT_WAIT, lock_key
 from .model import Lang
-from .sync import google_id
 
 _TOP_KEYS = {"workbook", "credentials", "lock_wait"}
 _WORKBOOK_KEYS = {"location", "name", "lang", "credentials"}

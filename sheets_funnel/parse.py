@@ -17,6 +17,7 @@ import pandas as pd
 
 from . import columns
 from .cells import (
+    Rows,
     as_text,
     column_letter,
     from_serial,
@@ -43,7 +44,6 @@ from .model import (
     lookup_stage,
     lookup_status,
 )
-from .sync.base import Rows
 
 DEAL_COLUMNS = (
     "row", "deal_id", "account", "owner", "stage", "status", "value", "created",

@@ -11,12 +11,12 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from . import movement as moves
+from .backends.base import Backend
 from .funnel import FunnelResult, compute
 from .model import STATE_TAB, find_tab
 from .parse import ParsedWorkbook, parse_workbook, resolve_tabs
 from .render import render_tabs
 from .summary import to_summary
-from .sync.base import Backend
 
 log = logging.getLogger("sheets_funnel")
 

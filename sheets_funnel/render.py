@@ -12,14 +12,13 @@ import datetime as dt
 import math
 from collections.abc import Sequence
 
-from .cells import as_text, from_serial, is_blank, parse_date
+from .cells import Cell, Heading, Percent, Rows, as_text, from_serial, is_blank, parse_date
 from .funnel import FunnelResult
 from .labels import LABELS, STAGE_LABELS
 from .messages_ru import in_russian
 from .model import STAGES, Lang
 from .movement import KINDS, DealState, Movement
 from .parse import Issue
-from .sync.base import Cell, Heading, Percent, Rows
 
 #: Rows of the Funnel tab's stage table (1-based, as the spreadsheet counts).
 STAGE_TABLE_HEADER_ROW = 4

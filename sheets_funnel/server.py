@@ -40,11 +40,11 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from .backends import google_id, open_workbook
 from .errors import BackendMissing, SheetsFunnelError, WorkbookUnusable
 from .locks import WorkbookBusy
 from .nightly import Opener, headline, refresh_location
 from .nightly_config import ConfigError, NightlyConfig
-from .sync import google_id, open_workbook
 
 log = logging.getLogger("sheets_funnel.server")
 ENV_SECRET = "SHEETS_FUNNEL_SECRET"
@@ -214,7 +214,7 @@ def _refresh(settings: ServiceSettings, spreadsheet: str, as_of: dt.date | None,
 def _credentials_error() -> type[Exception]:
     """The Google credentials error type, or a type nothing raises without the google extra."""
     try:
-        from .sync.google_auth import CredentialsError
+        from .backends.google_auth import CredentialsError
     except ImportError:  # pragma: no cover - the module itself imports no Google package
         return _Never
     return CredentialsError

@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from .cells import Heading, Percent, Rows
 from .errors import SheetsFunnelError
 from .funnel import compute
 from .labels import LABELS
@@ -28,7 +29,6 @@ from .render import (
     render_funnel,
 )
 from .sample import sample_deals
-from .sync.base import Heading, Percent, Rows
 
 #: Rows of the Pipeline tab prepared with dropdowns and the Flags formula.
 TEMPLATE_ROWS = 1000
@@ -253,8 +253,8 @@ def new_workbook(out: str | os.PathLike[str], lang: Lang = "en", sample: int = 0
                     "period_end": day + dt.timedelta(days=182)}
     build_workbook(path, lang, deals, settings)
     if sample:
+        from .backends.xlsx import XlsxWorkbook
         from .refresh import refresh
-        from .sync.xlsx import XlsxWorkbook
 
         refresh(XlsxWorkbook(path), as_of=day)
     return path
@@ -266,9 +266,9 @@ def new_google_layout(location: str, lang: Lang = "en",
 
     Returns the tabs set up; refuses a spreadsheet whose pipeline holds deals.
     """
-    from .sync import google_id
-    from .sync.google_layout import lay_out
-    from .sync.gsheets import GoogleSheet
+    from .backends import google_id
+    from .backends.google_layout import lay_out
+    from .backends.gsheets import GoogleSheet
 
     spreadsheet = google_id(location)
     if spreadsheet is None:

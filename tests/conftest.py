@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fake_sheets import FakeSheets
 
+from sheets_funnel.backends.google_endpoint import ENV_VAR
 from sheets_funnel.cli import main
-from sheets_funnel.sync.google_endpoint import ENV_VAR
-from sheets_funnel.testing.fake_sheets import FakeSheets
 
 FIXTURES = Path(__file__).parent / "fixtures"
 WORKED_AS_OF = dt.date(2026, 6, 30)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import HEADER, make_book
 
-from sheets_funnel.sync.xlsx import XlsxWorkbook
+from sheets_funnel.backends.xlsx import XlsxWorkbook
 
 
 def digest(path: Path) -> str:

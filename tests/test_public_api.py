@@ -31,7 +31,7 @@ def test_importing_the_package_loads_no_backend_or_writer():
 
 
 def test_open_workbook_picks_the_backend_from_the_location(tmp_path):
-    from sheets_funnel.sync import google_id
+    from sheets_funnel.backends import google_id
 
     url = "https://docs.google.com/spreadsheets/d/1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789/edit#gid=0"
     assert google_id(url) == "1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"

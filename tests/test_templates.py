@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from sheets_funnel.backends.xlsx import XlsxWorkbook
+from sheets_funnel.backends.xlsx_package import find_styles
 from sheets_funnel.model import SETTINGS
 from sheets_funnel.refresh import refresh
-from sheets_funnel.sync.xlsx import XlsxWorkbook
-from sheets_funnel.sync.xlsx_package import find_styles
 from sheets_funnel.templates import STAGE_CHOICES, build_workbook, flags_formula
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from conftest import HEADER, make_book
 
+from sheets_funnel.backends import zipraw
+from sheets_funnel.backends.xlsx import XlsxWorkbook
 from sheets_funnel.errors import NotAWorkbook, WorkbookLocked
 from sheets_funnel.refresh import refresh
-from sheets_funnel.sync import zipraw
-from sheets_funnel.sync.xlsx import XlsxWorkbook
 from sheets_funnel.templates import build_workbook
 
 AS_OF = dt.date(2026, 6, 30)

@@ -6,14 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import fake_xlwings as fx
 import pytest
 from conftest import WORKED_AS_OF, assert_same, issue_key
 
+from sheets_funnel.backends.base import Backend, Percent
+from sheets_funnel.backends.excel import ExcelBook
+from sheets_funnel.backends.xlsx import XlsxWorkbook
 from sheets_funnel.refresh import refresh
-from sheets_funnel.sync.base import Backend, Percent
-from sheets_funnel.sync.excel import ExcelBook
-from sheets_funnel.sync.xlsx import XlsxWorkbook
-from sheets_funnel.testing import fake_xlwings as fx
 
 
 def _comparable(summary: dict[str, Any]) -> dict[str, Any]:

@@ -10,12 +10,12 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import fake_xlwings as fx
 import pytest
 
 from sheets_funnel import excel_macro
+from sheets_funnel.backends.excel import ExcelBook
 from sheets_funnel.errors import BackendMissing
-from sheets_funnel.sync.excel import ExcelBook
-from sheets_funnel.testing import fake_xlwings as fx
 
 EXCEL_TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "excel"
 

@@ -86,7 +86,7 @@ def test_templates_carry_the_project_and_a_button_that_runs_refreshfunnel(lang):
 
 @pytest.mark.parametrize("lang", ["en", "ru"])
 def test_committed_xlsm_templates_match_a_fresh_build(tmp_path, lang):
-    from sheets_funnel.sync.xlsx import XlsxWorkbook
+    from sheets_funnel.backends.xlsx import XlsxWorkbook
     from sheets_funnel.templates import build_workbook
 
     committed = XlsxWorkbook(EXCEL / f"pipeline-{lang}.xlsm")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conftest import HEADER, api_calls
 
-from sheets_funnel.sync.google_layout import FLAGS_COLUMN, flags_array_formula
+from sheets_funnel.backends.google_layout import FLAGS_COLUMN, flags_array_formula
 from sheets_funnel.templates import STAGE_CHOICES
 
 URL = "https://docs.google.com/spreadsheets/d/{}/edit"

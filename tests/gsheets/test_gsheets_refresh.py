@@ -7,11 +7,11 @@ import datetime as dt
 import pytest
 from conftest import HEADER, WORKED_AS_OF, api_calls, assert_same, issue_key, write_service_account
 
+from sheets_funnel.backends.gsheets import GoogleSheet
+from sheets_funnel.backends.retry import RetryPolicy
+from sheets_funnel.backends.xlsx import XlsxWorkbook
 from sheets_funnel.errors import SheetsFunnelError
 from sheets_funnel.refresh import refresh
-from sheets_funnel.sync.gsheets import GoogleSheet
-from sheets_funnel.sync.retry import RetryPolicy
-from sheets_funnel.sync.xlsx import XlsxWorkbook
 
 SPREADSHEET_URL = "https://docs.google.com/spreadsheets/d/{}/edit#gid=0"
 
@@ -226,8 +226,9 @@ def test_the_ten_million_cell_limit_is_checked_before_writing(fake, worked_examp
 
 def test_the_apis_own_size_limits_come_back_as_a_clear_message(worked_example, user_credentials,
                                                                monkeypatch):
-    from sheets_funnel.sync.google_endpoint import ENV_VAR
-    from sheets_funnel.testing.fake_sheets import FakeSheets
+    from fake_sheets import FakeSheets
+
+    from sheets_funnel.backends.google_endpoint import ENV_VAR
 
     with FakeSheets(max_body_bytes=2_000) as small:
         monkeypatch.setenv(ENV_VAR, small.url)

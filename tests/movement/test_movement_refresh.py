@@ -8,9 +8,9 @@ from pathlib import Path
 
 from conftest import HEADER, make_book
 
+from sheets_funnel.backends.xlsx import XlsxWorkbook
 from sheets_funnel.cells import as_text
 from sheets_funnel.refresh import refresh
-from sheets_funnel.sync.xlsx import XlsxWorkbook
 
 DAY1 = dt.date(2026, 6, 29)
 DAY2 = dt.date(2026, 6, 30)

@@ -17,11 +17,11 @@ import uvicorn
 from conftest import FIXTURES, WORKED_AS_OF
 from lock_holder import lock_held_elsewhere
 
+from sheets_funnel.backends.base import Rows
+from sheets_funnel.backends.xlsx import XlsxWorkbook
 from sheets_funnel.errors import SheetsFunnelError
 from sheets_funnel.nightly_config import ConfigError, load_config
 from sheets_funnel.server import ServiceSettings, create_app, settings_from_env
-from sheets_funnel.sync.base import Rows
-from sheets_funnel.sync.xlsx import XlsxWorkbook
 
 SECRET = "correct-horse-battery-staple-42"
 HEADERS = {"X-Funnel-Secret": SECRET}

@@ -10,8 +10,8 @@ and one bulk ``range.value``:
   ``"@SUM"`` or ``"2026-01-01"`` stay text and never become a formula, a
   number or a date;
 * dates are written as dates with the ``yyyy-mm-dd`` format, ratios
-  (:class:`~sheets_funnel.sync.base.Percent`) as numbers with ``0.0%``, other
-  numbers with the General format; :class:`~sheets_funnel.sync.base.Heading`
+  (:class:`~sheets_funnel.cells.Percent`) as numbers with ``0.0%``, other
+  numbers with the General format; :class:`~sheets_funnel.cells.Heading`
   text is bold.
 
 Atomicity, as far as Excel allows: every tab is rendered and checked (cell
@@ -34,8 +34,8 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
+from ..cells import Heading, Percent, Rows
 from ..errors import BackendMissing, SheetsFunnelError
-from .base import Heading, Percent, Rows
 
 log = logging.getLogger("sheets_funnel")
 

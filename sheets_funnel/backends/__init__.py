@@ -10,7 +10,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .base import Backend, Cell, Percent, Rows
+from ..cells import Cell, Percent, Rows
+from .base import Backend
 
 _GOOGLE_URL = re.compile(r"^https://docs\.google\.com/spreadsheets/d/([A-Za-z0-9_-]+)")
 _GOOGLE_ID = re.compile(r"^[A-Za-z0-9_-]{25,}$")

@@ -7,31 +7,18 @@ in one atomic step. Cells travel as plain Python values:
   ``datetime.datetime``; a blank cell is ``None`` or ``""``. A backend that cannot
   tell dates from numbers (Google with SERIAL_NUMBER rendering) hands over
   the serial number; the parser accepts both.
-* write: the same types plus :class:`Percent` (a ratio shown as a
-  percentage) and :class:`Heading` (text shown in bold). A ``str`` is
-  always written as literal text, never parsed as a formula, a number or a
-  date.
+* write: the same types plus :class:`~sheets_funnel.cells.Percent` (a ratio
+  shown as a percentage) and :class:`~sheets_funnel.cells.Heading` (text shown
+  in bold). A ``str`` is always written as literal text, never parsed as a
+  formula, a number or a date.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import Protocol, TypeAlias, runtime_checkable
+from typing import Protocol, runtime_checkable
 
-
-class Percent(float):
-    """A ratio (0.5 is 50 %) that the backend formats as a percentage."""
-
-
-class Heading(str):
-    """Text shown in bold where the backend can: a title or a table header."""
-
-    __slots__ = ()
-
-
-Cell: TypeAlias = str | int | float | bool | dt.date | dt.datetime | None
-Rows: TypeAlias = list[list[Cell]]
+from ..cells import Cell, Heading, Percent, Rows
 
 
 @runtime_checkable
@@ -63,3 +50,6 @@ class Backend(Protocol):
         holds its new content or the workbook is unchanged.
         """
         ...
+
+
+__all__ = ["Backend", "Cell", "Heading", "Percent", "Rows"]

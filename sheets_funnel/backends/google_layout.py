@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..cells import Heading, Rows
 from ..errors import WorkbookUnusable
 from ..model import COLUMNS, SETTINGS, TABS, Lang, TabNames
 from ..templates import (
@@ -21,7 +22,6 @@ from ..templates import (
     first_owned_content,
     pipeline_header,
 )
-from .base import Heading, Rows
 from .google_cells import FIELDS, SheetInfo, cell_data, sheets_of
 from .gsheets import GoogleSheet
 

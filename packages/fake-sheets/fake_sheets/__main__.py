@@ -1,6 +1,6 @@
 """Run the stand-in in the foreground.
 
-    python -m sheets_funnel.testing.fake_sheets --port 8765 [--load WORKBOOK.xlsx]
+    python -m fake_sheets --port 8765 [--load WORKBOOK.xlsx]
 
 The first line printed is the id of the spreadsheet loaded from the workbook (an empty one
 when no workbook is given), the second the base URL. It then serves until interrupted.
@@ -24,7 +24,7 @@ def _stop(signum: int, frame: FrameType | None) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Parse the arguments, load the workbook, print id and URL, serve."""
     parser = argparse.ArgumentParser(
-        prog="python -m sheets_funnel.testing.fake_sheets",
+        prog="python -m fake_sheets",
         description="Offline stand-in for the Google Sheets v4 and Drive v3 APIs.",
     )
     parser.add_argument("--port", type=int, default=0, help="port to listen on (0: any free)")

@@ -16,17 +16,16 @@ import gspread
 import pytest
 import requests
 import xlsxwriter
-from google.oauth2.credentials import Credentials
-
-from sheets_funnel.testing.fake_sheets import (
+from fake_sheets import (
     ENV_VAR,
     FakeSheets,
     api_base_url,
     gspread_client,
     patched_urls,
 )
-from sheets_funnel.testing.fake_sheets.a1 import format_range, parse_cells, quote_title
-from sheets_funnel.testing.fake_sheets.numfmt import format_number, parse_user_entered
+from fake_sheets.a1 import format_range, parse_cells, quote_title
+from fake_sheets.numfmt import format_number, parse_user_entered
+from google.oauth2.credentials import Credentials
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -547,7 +546,7 @@ def _read_line(stream: Any, timeout: float) -> str:
 def test_command_line_prints_id_first(tmp_path: Path) -> None:
     path = tmp_path / "pipeline.xlsx"
     _write_workbook(path)
-    command = [sys.executable, "-m", "sheets_funnel.testing.fake_sheets", "--port", "0"]
+    command = [sys.executable, "-m", "fake_sheets", "--port", "0"]
     process = subprocess.Popen(
         [*command, "--load", str(path)],
         stdout=subprocess.PIPE,

@@ -19,9 +19,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
 
+from ..cells import Rows
 from ..errors import NotAWorkbook, WorkbookLocked
 from . import xlsx_package as pkg
-from .base import Rows
 from .zipraw import RawZipWriter
 
 SUPPORTED = (".xlsx", ".xlsm")

@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from xml.etree import ElementTree as ET
 from xml.sax.saxutils import escape
 
-from ..cells import column_letter, to_serial
-from .base import Cell, Heading, Percent
+from ..cells import Cell, Heading, Percent, column_letter, to_serial
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

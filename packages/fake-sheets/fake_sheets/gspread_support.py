@@ -11,13 +11,31 @@ Two ways, both reading ``SHEETS_FUNNEL_GOOGLE_API`` when no base URL is given:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from ...sync.google_endpoint import ENV_VAR as ENV_VAR
-from ...sync.google_endpoint import api_base_url as api_base_url
-from ...sync.google_endpoint import redirect_url as redirect_url
+ENV_VAR = "SHEETS_FUNNEL_GOOGLE_API"
+GOOGLE_HOSTS = (
+    "https://sheets.googleapis.com",
+    "https://www.googleapis.com",
+    "https://oauth2.googleapis.com",
+)
+
+
+def api_base_url(base_url: str | None = None) -> str | None:
+    """``base_url``, else ``$SHEETS_FUNNEL_GOOGLE_API``, else None (the real Google APIs)."""
+    chosen = base_url or os.environ.get(ENV_VAR) or None
+    return chosen.rstrip("/") if chosen else None
+
+
+def redirect_url(url: str, base_url: str) -> str:
+    """Replace a Google API host at the start of ``url`` by ``base_url`` (idempotent)."""
+    for host in GOOGLE_HOSTS:
+        if url.startswith(host):
+            return base_url.rstrip("/") + url[len(host) :]
+    return url
 
 _GSPREAD_MODULES = (
     "gspread.urls",

@@ -17,9 +17,9 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
+from ..cells import Rows
 from ..errors import BackendMissing, SheetsFunnelError, WorkbookUnusable
 from . import google_cells
-from .base import Rows
 from .google_auth import CredentialsError, load_credentials
 from .google_endpoint import api_base_url, redirect_url
 from .retry import RetryableError, RetryPolicy

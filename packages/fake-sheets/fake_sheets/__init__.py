@@ -3,7 +3,7 @@
 A real HTTP server on 127.0.0.1 that answers with the real API's paths, documents and error
 bodies, so the real gspread client (or any HTTP client) can be tested without the internet::
 
-    from sheets_funnel.testing.fake_sheets import FakeSheets, gspread_client
+    from fake_sheets import FakeSheets, gspread_client
 
     with FakeSheets() as fake:                      # port 0: any free port
         sid = fake.create_spreadsheet("Pipeline", {"Pipeline": [["Name", "Stage"], ["Ann", 1]]})
@@ -50,7 +50,7 @@ HTTP endpoints (as the real API): ``GET /v4/spreadsheets/{id}``,
 Authorization: any ``Authorization: Bearer <token>`` is accepted except ``bad-token``; a missing
 header or ``bad-token`` gets 403 PERMISSION_DENIED.
 
-Command line: ``python -m sheets_funnel.testing.fake_sheets --port N [--load WORKBOOK.xlsx]``
+Command line: ``python -m fake_sheets --port N [--load WORKBOOK.xlsx]``
 prints the spreadsheet id on its first line, the URL on its second, and serves until stopped.
 """
 

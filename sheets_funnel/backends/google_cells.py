@@ -13,8 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..cells import to_serial
-from .base import Cell, Heading, Percent, Rows
+from ..cells import Cell, Heading, Percent, Rows, to_serial
 
 #: Google Sheets' limit on cells in one spreadsheet.
 MAX_CELLS = 10_000_000

@@ -22,8 +22,7 @@ from typing import Any
 
 import pytest
 import requests
-
-from sheets_funnel.testing.fake_sheets import FakeSheets
+from fake_sheets import FakeSheets
 
 RECORDED_HOSTS = ("https://sheets.googleapis.com", "https://www.googleapis.com")
 VOLATILE_KEYS = frozenset({"createdTime", "modifiedTime"})
