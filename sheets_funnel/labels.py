@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from .model import Lang
+from .vocabulary import VOCABULARY, Lang
 
+#: The open stages' names on the owned tabs, S0..S4.
 STAGE_LABELS: dict[Lang, tuple[str, ...]] = {
-    "en": ("Opportunity", "First Appointment", "#1", "#2", "#3"),
-    "ru": ("Возможность", "Первая встреча", "№1", "№2", "№3"),
+    lang: vocabulary.stages[:5] for lang, vocabulary in VOCABULARY.items()
 }
 
 _EN: dict[str, str] = {
-    "title": "Sales funnel",
+    "title": VOCABULARY["en"].title,
     "as_of": "As of",
     "period": "Period",
     "to": "to",
@@ -91,7 +91,7 @@ _EN: dict[str, str] = {
 }
 
 _RU: dict[str, str] = {
-    "title": "Воронка продаж",
+    "title": VOCABULARY["ru"].title,
     "as_of": "На дату",
     "period": "Период",
     "to": "по",

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from .vocabulary import VOCABULARY, spoken_list
+
 _EXACT = {
     "unknown stage": "неизвестный этап",
     "unknown status": "неизвестный статус",
@@ -23,15 +25,15 @@ _EXACT = {
     "a value in every deal row": "значение в каждой строке сделки",
     "a number of 0 or more": "число не меньше 0",
     "a date, YYYY-MM-DD or DD.MM.YYYY": "дата: ГГГГ-ММ-ДД или ДД.ММ.ГГГГ",
-    "Open, Won, Lost or blank": "Открыта, Выиграна, Проиграна или пусто",
+    spoken_list((*VOCABULARY["en"].statuses, "blank"), "en"):
+        spoken_list((*VOCABULARY["ru"].statuses, "пусто"), "ru"),
     "Lost or blank": "Проиграна или пусто",
     "Won or blank for a Closed deal": "Выиграна или пусто для закрытой сделки",
     "a Closed Date on or after the First Appointment Date":
         "дата закрытия не раньше даты первой встречи",
     "a First Appointment Date for a deal past Opportunity":
         "дата первой встречи для сделки дальше этапа «Возможность»",
-    "Opportunity, First Appointment, #1, #2, #3, Closed or Lost":
-        "Возможность, Первая встреча, №1, №2, №3, Сделка или Проиграна",
+    spoken_list(VOCABULARY["en"].stages, "en"): spoken_list(VOCABULARY["ru"].stages, "ru"),
     "stage Closed with status Open": "этап «Сделка» со статусом «Открыта»",
     "stage Closed with status Lost": "этап «Сделка» со статусом «Проиграна»",
     "error": "ошибка",

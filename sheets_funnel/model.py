@@ -1,7 +1,8 @@
-"""Stages, statuses, column and settings schema, tab names — in English and Russian.
+"""Stages, statuses, the Pipeline column and Settings schema, tab names, flag codes.
 
 Everything here is data the parser and the renderer share; nothing reads or
-writes a workbook.
+writes a workbook. The names in each language come from
+:mod:`sheets_funnel.vocabulary`.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ import functools
 from dataclasses import dataclass
 from typing import Literal
 
-Lang = Literal["en", "ru"]
+from .vocabulary import VOCABULARY, stage_names, status_names
+from .vocabulary import Lang as Lang  # re-exported: the language type lives with the names
 
 #: Stage labels as they appear in the summary, S0..S4 (open stages) then S5.
-STAGES: tuple[str, ...] = ("Opportunity", "First Appointment", "#1", "#2", "#3")
+STAGES: tuple[str, ...] = VOCABULARY["en"].stages[:5]
 CLOSED = 5
 OPEN_STAGES = range(5)
 #: Stages at which a deal is flagged (First Appointment to #3).
@@ -38,17 +40,13 @@ class StageName(enum.Enum):
     LOST = -1
 
 
-_STAGE_ALIASES: dict[StageName, tuple[str, ...]] = {
-    StageName.S0: ("Opportunity", "O", "Возможность"),
-    StageName.S1: ("First Appointment", "FA", "Первая встреча", "ПВ"),
-    StageName.S2: ("#1", "1", "No. 1", "№ 1", "№1"),
-    StageName.S3: ("#2", "2", "No. 2", "№ 2", "№2"),
-    StageName.S4: ("#3", "3", "No. 3", "№ 3", "№3"),
-    StageName.CLOSED: ("Closed", "Won", "Closed Won", "Сделка", "Закрыта"),
-    StageName.LOST: ("Lost", "Closed Lost", "Проиграна"),
-}
+#: The stages in the order of ``Vocabulary.stages``.
+STAGE_ORDER: tuple[StageName, ...] = (
+    StageName.S0, StageName.S1, StageName.S2, StageName.S3, StageName.S4, StageName.CLOSED,
+    StageName.LOST,
+)
 STAGE_LOOKUP: dict[str, StageName] = {
-    _key(alias): stage for stage, aliases in _STAGE_ALIASES.items() for alias in aliases
+    _key(alias): stage for n, stage in enumerate(STAGE_ORDER) for alias in stage_names(n)
 }
 
 
@@ -60,14 +58,10 @@ class Status(enum.Enum):
     LOST = "Lost"
 
 
+#: The statuses in the order of ``Vocabulary.statuses``.
+STATUS_ORDER: tuple[Status, ...] = (Status.OPEN, Status.WON, Status.LOST)
 STATUS_LOOKUP: dict[str, Status] = {
-    _key(alias): status
-    for status, aliases in {
-        Status.OPEN: ("Open", "Открыта"),
-        Status.WON: ("Won", "Выиграна"),
-        Status.LOST: ("Lost", "Проиграна"),
-    }.items()
-    for alias in aliases
+    _key(alias): status for n, status in enumerate(STATUS_ORDER) for alias in status_names(n)
 }
 
 
@@ -93,19 +87,29 @@ class Column:
     required: bool
     kind: Literal["id", "text", "stage", "status", "number", "date"]
 
+    def name(self, lang: Lang) -> str:
+        """The header in the language."""
+        return self.ru if lang == "ru" else self.en
+
+
+def _column(field: str, required: bool,
+            kind: Literal["id", "text", "stage", "status", "number", "date"]) -> Column:
+    return Column(field, VOCABULARY["en"].columns[field], VOCABULARY["ru"].columns[field],
+                  required, kind)
+
 
 COLUMNS: tuple[Column, ...] = (
-    Column("deal_id", "Deal ID", "ID сделки", True, "id"),
-    Column("account", "Account", "Клиент", True, "text"),
-    Column("owner", "Owner", "Менеджер", False, "text"),
-    Column("stage", "Stage", "Этап", True, "stage"),
-    Column("status", "Status", "Статус", False, "status"),
-    Column("value", "Value", "Сумма", False, "number"),
-    Column("created", "Created", "Создана", False, "date"),
-    Column("first_appointment", "First Appointment Date", "Дата первой встречи", False, "date"),
-    Column("next_step", "Next Step", "Следующий шаг", False, "text"),
-    Column("next_step_date", "Next Step Date", "Дата следующего шага", False, "date"),
-    Column("closed", "Closed Date", "Дата закрытия", False, "date"),
+    _column("deal_id", True, "id"),
+    _column("account", True, "text"),
+    _column("owner", False, "text"),
+    _column("stage", True, "stage"),
+    _column("status", False, "status"),
+    _column("value", False, "number"),
+    _column("created", False, "date"),
+    _column("first_appointment", False, "date"),
+    _column("next_step", False, "text"),
+    _column("next_step_date", False, "date"),
+    _column("closed", False, "date"),
 )
 HEADER_LOOKUP: dict[str, Column] = {
     _key(name): col for col in COLUMNS for name in (col.en, col.ru)
@@ -128,20 +132,28 @@ class SettingKey:
     default_en: str
     default_ru: str
 
+    def name(self, lang: Lang) -> str:
+        """The key in the language."""
+        return self.ru if lang == "ru" else self.en
+
+    def default(self, lang: Lang) -> str:
+        """The default in words, in the language."""
+        return self.default_ru if lang == "ru" else self.default_en
+
+
+def _setting(field: str, kind: Literal["int", "number", "date"]) -> SettingKey:
+    (en, default_en), (ru, default_ru) = (VOCABULARY[lang].settings[field] for lang in ("en", "ru"))
+    return SettingKey(field, en, ru, kind, default_en, default_ru)
+
 
 SETTINGS: tuple[SettingKey, ...] = (
-    SettingKey("sales_target", "Sales Target", "План продаж", "int",
-               "none (no reverse funnel)", "нет (без обратной воронки)"),
-    SettingKey("period_start", "Period Start", "Начало периода", "date",
-               "1 January of the as-of year", "1 января года отчётной даты"),
-    SettingKey("period_end", "Period End", "Конец периода", "date",
-               "31 December of the as-of year", "31 декабря года отчётной даты"),
-    SettingKey("cycle_days", "Sales Cycle Days", "Цикл продаж, дней", "number",
-               "measured from won deals", "по выигранным сделкам"),
-    SettingKey("cycle_tolerance", "Cycle Tolerance", "Допуск цикла", "number", "1.0", "1.0"),
-    SettingKey("lookback_days", "Lookback Days", "Глубина истории, дней", "int",
-               "all deals", "все сделки"),
-    SettingKey("min_sample", "Min Sample", "Мин. выборка", "int", "5", "5"),
+    _setting("sales_target", "int"),
+    _setting("period_start", "date"),
+    _setting("period_end", "date"),
+    _setting("cycle_days", "number"),
+    _setting("cycle_tolerance", "number"),
+    _setting("lookback_days", "int"),
+    _setting("min_sample", "int"),
 )
 SETTING_LOOKUP: dict[str, SettingKey] = {
     _key(name): key for key in SETTINGS for name in (key.en, key.ru)
@@ -174,10 +186,7 @@ class TabNames:
         return (self.funnel, self.focus, self.history, self.state)
 
 
-TABS: dict[Lang, TabNames] = {
-    "en": TabNames("Pipeline", "Settings", "Funnel", "Focus", "History"),
-    "ru": TabNames("Воронка", "Настройки", "Сводка", "Фокус", "История"),
-}
+TABS: dict[Lang, TabNames] = {lang: TabNames(*VOCABULARY[lang].tabs) for lang in ("en", "ru")}
 
 
 def find_tab(names: list[str], wanted: str) -> str | None:

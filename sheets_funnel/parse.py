@@ -44,6 +44,7 @@ from .model import (
     lookup_stage,
     lookup_status,
 )
+from .vocabulary import VOCABULARY, spoken_list
 
 DEAL_COLUMNS = (
     "row", "deal_id", "account", "owner", "stage", "status", "value", "created",
@@ -173,7 +174,8 @@ def _header_name(col: Column, lang: Lang) -> str:
     return col.ru if lang == "ru" else col.en
 
 
-_STAGE_EXPECTED = "Opportunity, First Appointment, #1, #2, #3, Closed or Lost"
+_STAGE_EXPECTED = spoken_list(VOCABULARY["en"].stages, "en")
+_STATUS_EXPECTED = spoken_list((*VOCABULARY["en"].statuses, "blank"), "en")
 _DATE_EXPECTED = "a date, YYYY-MM-DD or DD.MM.YYYY"
 
 
@@ -249,7 +251,7 @@ def _stage_and_status(cells: _Cells, k: int, stage_raw: Any, status_raw: Any,
     if status_text:
         status = lookup_status(status_text)
         if status is None:
-            cells.issue(k, "status", status_raw, "unknown status", "Open, Won, Lost or blank")
+            cells.issue(k, "status", status_raw, "unknown status", _STATUS_EXPECTED)
     if stage is None or (status_text and status is None):
         return -1, ""
     if stage is StageName.LOST:

@@ -6,7 +6,7 @@ import datetime as dt
 import random
 from typing import Any
 
-from .model import Lang
+from .vocabulary import VOCABULARY, Lang
 
 _ACCOUNTS = {
     "en": ["Northwind Foods", "Contoso Retail", "Fabrikam Steel", "Tailspin Air", "Litware Labs",
@@ -25,11 +25,6 @@ _STEPS = {
     "en": ["Discovery call", "Demo", "Proposal", "Budget call", "Contract review", "Site visit"],
     "ru": ["Звонок", "Демонстрация", "Предложение", "Обсуждение бюджета", "Договор", "Визит"],
 }
-_STAGES = {
-    "en": ["Opportunity", "First Appointment", "#1", "#2", "#3", "Closed"],
-    "ru": ["Возможность", "Первая встреча", "№1", "№2", "№3", "Сделка"],
-}
-_STATUS = {"en": ("Open", "Won", "Lost"), "ru": ("Открыта", "Выиграна", "Проиграна")}
 #: Chance that a deal at each stage moves on to the next one.
 _ADVANCE = (0.8, 0.7, 0.7, 0.75, 0.7)
 
@@ -42,7 +37,7 @@ def sample_deals(count: int, lang: Lang, as_of: dt.date, seed: int = 7) -> list[
     some open deals are overdue or out of cycle, so every flag shows up.
     """
     rng = random.Random(seed)
-    stages, (s_open, s_won, s_lost) = _STAGES[lang], _STATUS[lang]
+    stages, (s_open, s_won, s_lost) = VOCABULARY[lang].stages, VOCABULARY[lang].statuses
     rows: list[list[Any]] = []
     for n in range(count):
         created = as_of - dt.timedelta(days=int(rng.triangular(3, 270, 40)))

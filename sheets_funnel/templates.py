@@ -18,7 +18,7 @@ from .cells import Heading, Percent, Rows
 from .errors import SheetsFunnelError
 from .funnel import compute
 from .labels import LABELS
-from .model import COLUMNS, SETTINGS, TABS, Lang
+from .model import COLUMNS, SETTINGS, TABS
 from .parse import Settings, parse_pipeline
 from .render import (
     FOCUS_FLAGS_COLUMN,
@@ -29,27 +29,22 @@ from .render import (
     render_funnel,
 )
 from .sample import sample_deals
+from .vocabulary import VOCABULARY, Lang
 
 #: Rows of the Pipeline tab prepared with dropdowns and the Flags formula.
 TEMPLATE_ROWS = 1000
 STAGE_CHOICES: dict[Lang, list[str]] = {
-    "en": ["Opportunity", "First Appointment", "#1", "#2", "#3", "Closed", "Lost"],
-    "ru": ["Возможность", "Первая встреча", "№1", "№2", "№3", "Сделка", "Проиграна"],
+    lang: list(vocabulary.stages) for lang, vocabulary in VOCABULARY.items()
 }
 STATUS_CHOICES: dict[Lang, list[str]] = {
-    "en": ["Open", "Won", "Lost"],
-    "ru": ["Открыта", "Выиграна", "Проиграна"],
-}
-FLAGS_HEADER: dict[Lang, str] = {"en": "Flags", "ru": "Флаги"}
-SETTINGS_HEADER: dict[Lang, tuple[str, str, str]] = {
-    "en": ("Setting", "Value", "Default"),
-    "ru": ("Параметр", "Значение", "По умолчанию"),
+    lang: list(vocabulary.statuses) for lang, vocabulary in VOCABULARY.items()
 }
 
 
 def pipeline_header(lang: Lang) -> list[str]:
     """The template's Pipeline header row: the eleven standard columns and Flags."""
-    return [c.ru if lang == "ru" else c.en for c in COLUMNS] + [FLAGS_HEADER[lang]]
+    return [c.name(lang) for c in COLUMNS] + [VOCABULARY[lang].flags_header]
+
 _BUILD_TIME = dt.datetime(2026, 1, 1)
 
 
@@ -147,12 +142,12 @@ def _pipeline_sheet(book: Any, f: dict[str, Any], lang: Lang, deals: list[list[A
 
 def _settings_sheet(book: Any, f: dict[str, Any], lang: Lang, values: dict[str, Any]) -> None:
     ws = book.add_worksheet(TABS[lang].settings)
-    ws.write_row(0, 0, SETTINGS_HEADER[lang], f["head"])
+    ws.write_row(0, 0, VOCABULARY[lang].settings_header, f["head"])
     ws.set_column(0, 0, 26)
     ws.set_column(1, 1, 14)
     ws.set_column(2, 2, 40)
     for r, key in enumerate(SETTINGS, start=1):
-        ws.write_string(r, 0, key.ru if lang == "ru" else key.en)
+        ws.write_string(r, 0, key.name(lang))
         value = values.get(key.field)
         if isinstance(value, dt.date):
             ws.write_datetime(r, 1, dt.datetime.combine(value, dt.time()), f["date"])
@@ -160,7 +155,7 @@ def _settings_sheet(book: Any, f: dict[str, Any], lang: Lang, values: dict[str, 
             ws.write_number(r, 1, value)
         elif key.kind == "date":
             ws.write_blank(r, 1, None, f["date"])
-        ws.write_string(r, 2, key.default_ru if lang == "ru" else key.default_en, f["note"])
+        ws.write_string(r, 2, key.default(lang), f["note"])
 
 
 def _write_rows(ws: Any, rows: Rows, f: dict[str, Any]) -> None:
@@ -182,7 +177,7 @@ def _write_rows(ws: Any, rows: Rows, f: dict[str, Any]) -> None:
 def first_owned_content(lang: Lang) -> dict[str, Rows]:
     """What the Funnel, Focus and History tabs show before the first refresh."""
     tabs = TABS[lang]
-    header = [c.ru if lang == "ru" else c.en for c in COLUMNS]
+    header = [c.name(lang) for c in COLUMNS]
     deals, issues = parse_pipeline(tabs.pipeline, [list(header)], lang)
     result = compute(deals, Settings(), _BUILD_TIME.date())
     funnel = render_funnel(result, issues, lang)

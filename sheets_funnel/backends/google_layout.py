@@ -15,13 +15,8 @@ from typing import Any
 from ..cells import Heading, Rows
 from ..errors import WorkbookUnusable
 from ..model import COLUMNS, SETTINGS, TABS, Lang, TabNames
-from ..templates import (
-    SETTINGS_HEADER,
-    STAGE_CHOICES,
-    STATUS_CHOICES,
-    first_owned_content,
-    pipeline_header,
-)
+from ..templates import STAGE_CHOICES, STATUS_CHOICES, first_owned_content, pipeline_header
+from ..vocabulary import VOCABULARY
 from .google_cells import FIELDS, SheetInfo, cell_data, sheets_of
 from .gsheets import GoogleSheet
 
@@ -101,9 +96,8 @@ def layout_requests(lang: Lang, sheets: list[SheetInfo],
         "booleanRule": {"condition": {"type": "CUSTOM_FORMULA",
                                       "values": [{"userEnteredValue": "=LEN($L2)>0"}]},
                         "format": {"backgroundColor": _RED}}}}})
-    settings: Rows = [[Heading(h) for h in SETTINGS_HEADER[lang]]]
-    settings += [[k.ru if lang == "ru" else k.en, None,
-                  k.default_ru if lang == "ru" else k.default_en] for k in SETTINGS]
+    settings: Rows = [[Heading(h) for h in VOCABULARY[lang].settings_header]]
+    settings += [[k.name(lang), None, k.default(lang)] for k in SETTINGS]
     requests.append(_rows(ids[tabs.settings], settings))
     for title, rows in owned.items():
         if title in ids:
@@ -120,9 +114,8 @@ def _funnel_chart(sheet_id: int, lang: Lang) -> dict[str, Any]:
             "sheetId": sheet_id, "startRowIndex": 4, "endRowIndex": 10,
             "startColumnIndex": col, "endColumnIndex": col + 1}]}}
 
-    title = {"en": "Sales funnel", "ru": "Воронка продаж"}[lang]
     return {"addChart": {"chart": {
-        "spec": {"title": title, "basicChart": {
+        "spec": {"title": VOCABULARY[lang].title, "basicChart": {
             "chartType": "BAR", "legendPosition": "NO_LEGEND",
             "domains": [{"domain": source(0), "reversed": True}],
             "series": [{"series": source(1), "targetAxis": "BOTTOM_AXIS"}],
