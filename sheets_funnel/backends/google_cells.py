@@ -1,15 +1,20 @@
-"""Owned-tab contents → one Sheets API ``spreadsheets.batchUpdate`` request body.
+"""Owned-tab contents → Sheets API ``spreadsheets.batchUpdate`` requests, sent compactly.
 
-User text is sent as ``stringValue``, so the API never reads it as a
-formula, number or date; dates go as serial numbers with a date format,
-ratios with a percent format, headings in bold.
+Values go in one ``updateCells`` per tab that sets only ``userEnteredValue``;
+formats go separately, once per rectangle of cells that share one
+(``repeatCell``), so a column of ten thousand dates costs one request, not
+ten thousand copies of the date format. User text is sent as
+``stringValue``, so the API never reads it as a formula, number or date;
+dates go as serial numbers with a date format, ratios with a percent
+format, headings in bold (:func:`cell_format` says which cell gets which).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,10 +22,11 @@ from ..cells import Cell, Heading, Percent, Rows, to_serial
 
 #: Google Sheets' limit on cells in one spreadsheet.
 MAX_CELLS = 10_000_000
-_DATE = {"numberFormat": {"type": "DATE", "pattern": "yyyy-mm-dd"}}
-_PERCENT = {"numberFormat": {"type": "PERCENT", "pattern": "0.0%"}}
-_BOLD = {"textFormat": {"bold": True}}
+DATE = {"numberFormat": {"type": "DATE", "pattern": "yyyy-mm-dd"}}
+PERCENT = {"numberFormat": {"type": "PERCENT", "pattern": "0.0%"}}
+BOLD = {"textFormat": {"bold": True}}
 FIELDS = "userEnteredValue,userEnteredFormat"
+Format = Mapping[str, Any]
 
 
 @dataclass(frozen=True)
@@ -44,26 +50,115 @@ def sheets_of(metadata: Mapping[str, Any]) -> list[SheetInfo]:
     return out
 
 
-def cell_data(value: Cell) -> dict[str, Any]:
-    """One ``CellData``: a value and, where needed, its format."""
+def cell_value(value: Cell) -> dict[str, Any] | None:
+    """A cell's ``ExtendedValue`` (None for a blank cell)."""
     if value is None or value == "":
-        return {}
-    if isinstance(value, Heading):
-        return {"userEnteredValue": {"stringValue": str(value)}, "userEnteredFormat": _BOLD}
+        return None
     if isinstance(value, str):
-        return {"userEnteredValue": {"stringValue": value}}
+        return {"stringValue": str(value)}
     if isinstance(value, bool):
-        return {"userEnteredValue": {"boolValue": value}}
+        return {"boolValue": value}
     if isinstance(value, dt.date):
-        return {"userEnteredValue": {"numberValue": to_serial(value)}, "userEnteredFormat": _DATE}
+        return {"numberValue": to_serial(value)}
     if isinstance(value, int | float):
         if not math.isfinite(value):
-            return {}
-        data: dict[str, Any] = {"userEnteredValue": {"numberValue": value}}
-        if isinstance(value, Percent):
-            data["userEnteredFormat"] = _PERCENT
-        return data
-    return {"userEnteredValue": {"stringValue": str(value)}}
+            return None
+        number = float(value)
+        return {"numberValue": int(number) if number.is_integer() else number}
+    return {"stringValue": str(value)}
+
+
+def cell_format(value: Cell) -> Format | None:
+    """The ``userEnteredFormat`` a cell is shown with (None: the sheet's default)."""
+    if isinstance(value, Heading):
+        return BOLD
+    if isinstance(value, dt.date):
+        return DATE
+    if isinstance(value, Percent):
+        return PERCENT
+    return None
+
+
+def cell_data(value: Cell) -> dict[str, Any]:
+    """One ``CellData`` with the value and its format, for a single cell."""
+    data: dict[str, Any] = {}
+    entered = cell_value(value)
+    if entered is not None:
+        data["userEnteredValue"] = entered
+        fmt = cell_format(value)
+        if fmt is not None:
+            data["userEnteredFormat"] = fmt
+    return data
+
+
+def _row_data(row: Sequence[Cell]) -> dict[str, Any]:
+    values = [cell_value(v) for v in row]
+    while values and values[-1] is None:
+        values.pop()
+    return {"values": [{} if v is None else {"userEnteredValue": v} for v in values]}
+
+
+def value_request(sheet_id: int, rows: Rows, first_row: int = 0) -> dict[str, Any]:
+    """One ``updateCells`` that sets the values (only) of ``rows`` from row ``first_row``."""
+    return {"updateCells": {
+        "start": {"sheetId": sheet_id, "rowIndex": first_row, "columnIndex": 0},
+        "rows": [_row_data(r) for r in rows], "fields": "userEnteredValue"}}
+
+
+def _column_runs(rows: Rows, col: int) -> list[tuple[int, int, str]]:
+    """Runs ``(first row, end row, format key)`` of a column; blank cells join any run."""
+    runs: list[tuple[int, int, str]] = []
+    key: str | None = None
+    first = last = 0
+    for r, row in enumerate(rows):
+        value = row[col] if col < len(row) else None
+        if cell_value(value) is None:
+            continue
+        fmt = cell_format(value)
+        this = "" if fmt is None else json.dumps(fmt, sort_keys=True)
+        if this != key:
+            if key:
+                runs.append((first, last + 1, key))
+            key, first = this, r
+        last = r
+    if key:
+        runs.append((first, last + 1, key))
+    return runs
+
+
+def format_requests(sheet_id: int, rows: Rows, first_row: int = 0) -> list[dict[str, Any]]:
+    """``repeatCell`` requests giving ``rows``' cells their formats, one per rectangle.
+
+    Blank cells take whatever format their neighbours in the column have, so
+    a date column with gaps is still one rectangle; equal runs in adjacent
+    columns merge into one.
+    """
+    width = max((len(r) for r in rows), default=0)
+    spans: dict[tuple[int, int, str], list[int]] = {}
+    for col in range(width):
+        for run in _column_runs(rows, col):
+            spans.setdefault(run, []).append(col)
+    requests = []
+    for (r0, r1, key), cols in spans.items():
+        start = cols[0]
+        for i, col in enumerate(cols):
+            if i + 1 < len(cols) and cols[i + 1] == col + 1:
+                continue
+            requests.append({"repeatCell": {
+                "range": {"sheetId": sheet_id, "startRowIndex": first_row + r0,
+                          "endRowIndex": first_row + r1, "startColumnIndex": start,
+                          "endColumnIndex": col + 1},
+                "cell": {"userEnteredFormat": json.loads(key)},
+                "fields": "userEnteredFormat"}})
+            if i + 1 < len(cols):
+                start = cols[i + 1]
+    return requests
+
+
+def content_requests(sheet_id: int, rows: Rows) -> list[dict[str, Any]]:
+    """Clear a tab (values and formats) and write ``rows`` from A1: values, then formats."""
+    return [{"updateCells": {"range": {"sheetId": sheet_id}, "fields": FIELDS}},
+            value_request(sheet_id, rows), *format_requests(sheet_id, rows)]
 
 
 class TooManyCells(ValueError):
@@ -101,11 +196,7 @@ def write_requests(tabs: Mapping[str, Rows], sheets: list[SheetInfo],
                     "rowCount": info.rows, "columnCount": info.columns}},
                 "fields": "gridProperties(rowCount,columnCount)"}})
         cells[info.sheet_id] = info.rows * info.columns
-        requests.append({"updateCells": {"range": {"sheetId": info.sheet_id}, "fields": FIELDS}})
-        requests.append({"updateCells": {
-            "start": {"sheetId": info.sheet_id, "rowIndex": 0, "columnIndex": 0},
-            "rows": [{"values": [cell_data(v) for v in row]} for row in rows],
-            "fields": FIELDS}})
+        requests += content_requests(info.sheet_id, rows)
     total = sum(cells.values())
     if total > max_cells:
         raise TooManyCells(

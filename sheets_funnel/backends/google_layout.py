@@ -17,7 +17,7 @@ from ..errors import WorkbookUnusable
 from ..model import COLUMNS, SETTINGS, TABS, Lang, TabNames
 from ..templates import STAGE_CHOICES, STATUS_CHOICES, first_owned_content, pipeline_header
 from ..vocabulary import VOCABULARY
-from .google_cells import FIELDS, SheetInfo, cell_data, sheets_of
+from .google_cells import SheetInfo, content_requests, format_requests, sheets_of, value_request
 from .gsheets import GoogleSheet
 
 _RED = {"red": 0.973, "green": 0.796, "blue": 0.678}
@@ -32,10 +32,8 @@ def flags_array_formula(lang: Lang) -> str:
             "FALSE),\"\")))")
 
 
-def _rows(sheet_id: int, rows: Rows, row: int = 0) -> dict[str, Any]:
-    return {"updateCells": {
-        "start": {"sheetId": sheet_id, "rowIndex": row, "columnIndex": 0},
-        "rows": [{"values": [cell_data(v) for v in r]} for r in rows], "fields": FIELDS}}
+def _rows(sheet_id: int, rows: Rows) -> list[dict[str, Any]]:
+    return [value_request(sheet_id, rows), *format_requests(sheet_id, rows)]
 
 
 def _column(sheet_id: int, col: int, first_row: int = 1) -> dict[str, Any]:
@@ -66,7 +64,7 @@ def layout_requests(lang: Lang, sheets: list[SheetInfo],
             "sheetId": ids[title], "title": title, "index": index,
             "gridProperties": {"rowCount": 1000, "columnCount": 26, "frozenRowCount": 1}}}})
     pipe = ids[tabs.pipeline]
-    requests.append(_rows(pipe, [[Heading(h) for h in pipeline_header(lang)]]))
+    requests += _rows(pipe, [[Heading(h) for h in pipeline_header(lang)]])
     requests.append({"repeatCell": {
         "range": {"sheetId": pipe, "startRowIndex": 0, "endRowIndex": 1},
         "cell": {"userEnteredFormat": {"backgroundColor": _HEAD, "textFormat": {"bold": True}}},
@@ -98,11 +96,10 @@ def layout_requests(lang: Lang, sheets: list[SheetInfo],
                         "format": {"backgroundColor": _RED}}}}})
     settings: Rows = [[Heading(h) for h in VOCABULARY[lang].settings_header]]
     settings += [[k.name(lang), None, k.default(lang)] for k in SETTINGS]
-    requests.append(_rows(ids[tabs.settings], settings))
+    requests += _rows(ids[tabs.settings], settings)
     for title, rows in owned.items():
         if title in ids:
-            requests.append({"updateCells": {"range": {"sheetId": ids[title]}, "fields": FIELDS}})
-            requests.append(_rows(ids[title], rows))
+            requests += content_requests(ids[title], rows)
     requests.append(_funnel_chart(ids[tabs.funnel], lang))
     return requests
 
