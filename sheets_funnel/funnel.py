@@ -36,7 +36,7 @@ class Conversion:
 
 @dataclass(frozen=True)
 class OwnerSummary:
-    """One owner's deals (CONTRACT §4.7)."""
+    """One owner's deals (CONTRACT §4.7) and own ratios (§4.10)."""
 
     stage_counts: dict[str, int]
     won: int
@@ -44,6 +44,28 @@ class OwnerSummary:
     won_in_period: int
     flagged: int
     expected_closes: float
+    conversion: dict[str, Conversion] = field(default_factory=dict)
+    #: Product of the working rates (own where the sample is big enough, else the team's).
+    close_rate: dict[str, float | None] = field(default_factory=dict)
+    #: Stages where the owner's own sample was under Min Sample and the team's rate stood in.
+    team_rate_used: list[str] = field(default_factory=list)
+    #: First appointments per sale (1 / close_rate at First Appointment), or None.
+    first_appointments_per_sale: float | None = None
+
+
+@dataclass(frozen=True)
+class RevenuePlan:
+    """The revenue plan of CONTRACT §4.9; money in the Value column's units."""
+
+    revenue_target: float | None
+    average_deal_value: float | None
+    average_deal_value_measured: float | None
+    won_value_in_period: float
+    remaining_value: float | None
+    gap_value: float | None
+    required: dict[str, int | None]
+    required_full: dict[str, int | None]
+    first_appointments_per_week: int | None
 
 
 @dataclass
@@ -79,6 +101,11 @@ class FunnelResult:
     weeks_left: float | None
     first_appointments_per_week: int | None
     owners: dict[str, OwnerSummary]
+    #: Deals in the window whose furthest stage is this one or later (S0–S4, then "Closed").
+    reached: dict[str, int]
+    #: Deals needed at a stage for one sale (1 / close rate), or None.
+    per_sale: dict[str, float | None]
+    revenue: RevenuePlan
     warnings: list[str] = field(default_factory=list)
 
 
@@ -143,32 +170,38 @@ def compute(deals: pd.DataFrame, settings: Settings, as_of: dt.date) -> FunnelRe
     remaining = gap = None
     required: dict[str, int | None] = dict.fromkeys(STAGES)
     required_full: dict[str, int | None] = dict.fromkeys(STAGES)
-    last_useful = weeks_left = per_week = None
     if target is not None:
         remaining = max(0.0, target - won_in_period)
         gap = max(0.0, remaining - expected_closes)
-        for name, rate in close_rate.items():
-            if rate:
-                required[name] = ceil(gap / rate)
-                required_full[name] = ceil(target / rate)
-        if cycle_days is not None:
-            last_useful = end - ceil(cycle_days)
-            weeks_left = (last_useful - today) / 7
-            if weeks_left <= 0:
-                weeks_left = None
+        required, required_full = _plan(gap, target, close_rate)
+
+    last_useful = weeks_left = None
+    if cycle_days is not None:
+        last_useful = end - ceil(cycle_days)
+        weeks_left = (last_useful - today) / 7
+        if weeks_left <= 0:
+            weeks_left = None
+            if target is not None or settings.revenue_target is not None:
                 warnings.append(
                     "the period can no longer be reached through new first appointments: the "
                     f"last useful first appointment was {from_serial(last_useful).isoformat()}"
                 )
-            elif required[STAGES[1]] is not None:
-                per_week = ceil(required[STAGES[1]] / weeks_left)  # type: ignore[operator]
+    per_week = _per_week(required[STAGES[1]], weeks_left)
+
+    won_value = deals["value"].to_numpy(dtype=np.float64)[is_won & window]
+    won_value = won_value[~np.isnan(won_value)]
+    revenue = _revenue_plan(
+        settings, float(won_value.mean()) if len(won_value) else None,
+        float(value[in_period].sum()), expected_value, close_rate, weeks_left,
+    )
 
     focus = _focus_table(deals, codes, flagged, fa, cycle_limit)
     flags = {
         deal: list(c)
         for deal, c in zip(focus["deal_id"].tolist(), focus["codes"].tolist(), strict=True)
     }
-    owners = _owners(deals, stage, is_open, is_won, is_lost, in_period, flagged, deal_cr)
+    owners = _owners(deals, stage, is_open, is_won, is_lost, in_period, flagged, deal_cr,
+                     window, rates, settings.min_sample)
     return FunnelResult(
         as_of=as_of,
         period_start=from_serial(start),
@@ -199,8 +232,67 @@ def compute(deals: pd.DataFrame, settings: Settings, as_of: dt.date) -> FunnelRe
         weeks_left=weeks_left,
         first_appointments_per_week=per_week,
         owners=owners,
+        reached=_reached(stage[window]),
+        per_sale={name: 1 / rate if rate else None for name, rate in close_rate.items()},
+        revenue=revenue,
         warnings=warnings,
     )
+
+
+def _plan(
+    gap: float, full: float, rates: dict[str, float | None], unit: float = 1.0
+) -> tuple[dict[str, int | None], dict[str, int | None]]:
+    """Deals needed at each stage for ``gap`` and for ``full`` sales worth ``unit`` each
+    (CONTRACT §4.6, §4.9): None where the close rate or the unit is None or 0."""
+    required: dict[str, int | None] = dict.fromkeys(STAGES)
+    required_full: dict[str, int | None] = dict.fromkeys(STAGES)
+    for name, rate in rates.items():
+        if rate and unit:
+            required[name] = ceil(gap / (unit * rate))
+            required_full[name] = ceil(full / (unit * rate))
+    return required, required_full
+
+
+def _per_week(first_appointments: int | None, weeks_left: float | None) -> int | None:
+    """First appointments a week to book the ones still needed before the last useful day."""
+    if first_appointments is None or weeks_left is None:
+        return None
+    return ceil(first_appointments / weeks_left)
+
+
+def _revenue_plan(
+    settings: Settings, measured: float | None, won_value: float, expected_value: float,
+    rates: dict[str, float | None], weeks_left: float | None,
+) -> RevenuePlan:
+    """The revenue plan (CONTRACT §4.9); all None but the averages and the won value
+    without a Revenue Target."""
+    average = measured if settings.average_deal_value is None \
+        else float(settings.average_deal_value)
+    target = settings.revenue_target
+    if target is None:
+        return RevenuePlan(None, average, measured, won_value, None, None,
+                           dict.fromkeys(STAGES), dict.fromkeys(STAGES), None)
+    remaining = max(0.0, target - won_value)
+    gap = max(0.0, remaining - expected_value)
+    required, required_full = _plan(gap, target, rates, average or 0.0)
+    return RevenuePlan(
+        revenue_target=float(target),
+        average_deal_value=average,
+        average_deal_value_measured=measured,
+        won_value_in_period=won_value,
+        remaining_value=remaining,
+        gap_value=gap,
+        required=required,
+        required_full=required_full,
+        first_appointments_per_week=_per_week(required[STAGES[1]], weeks_left),
+    )
+
+
+def _reached(stages: np.ndarray) -> dict[str, int]:
+    """Deals whose furthest stage is s or later, S0–S5 (CONTRACT §4.8)."""
+    at = np.bincount(stages, minlength=6)
+    reached = np.cumsum(at[::-1])[::-1]
+    return {name: int(reached[s]) for s, name in enumerate((*STAGES, "Closed"))}
 
 
 def _stage_counts(stages: np.ndarray) -> dict[str, int]:
@@ -211,8 +303,14 @@ def _stage_counts(stages: np.ndarray) -> dict[str, int]:
 def _conversion(
     stage: np.ndarray, is_lost: np.ndarray, window: np.ndarray
 ) -> tuple[dict[str, Conversion], list[float | None]]:
-    at_or_past = np.bincount(stage[window], minlength=6)
-    dropped_at = np.bincount(stage[window & is_lost], minlength=6)
+    return _conversion_from(np.bincount(stage[window], minlength=6),
+                            np.bincount(stage[window & is_lost], minlength=6))
+
+
+def _conversion_from(
+    at_or_past: np.ndarray, dropped_at: np.ndarray
+) -> tuple[dict[str, Conversion], list[float | None]]:
+    """Conversion per stage from deal counts per furthest stage 0–5 and lost per stage."""
     result: dict[str, Conversion] = {}
     rates: list[float | None] = []
     for s, name in enumerate(STAGES):
@@ -288,28 +386,54 @@ def _focus_table(
 def _owners(
     deals: pd.DataFrame, stage: np.ndarray, is_open: np.ndarray, is_won: np.ndarray,
     is_lost: np.ndarray, in_period: np.ndarray, flagged: np.ndarray, deal_cr: np.ndarray,
+    window: np.ndarray, team_rates: list[float | None], min_sample: int,
 ) -> dict[str, OwnerSummary]:
     if deals.empty:
         return {}
-    frame = pd.DataFrame({
-        "owner": deals["owner"].to_numpy(dtype=object),
-        "won": is_won, "lost": is_lost, "won_in_period": in_period,
-        "flagged": flagged, "expected_closes": deal_cr,
-    })  # fmt: skip
-    for s, name in enumerate(STAGES):
-        frame[name] = is_open & (stage == s)
-    totals = frame.groupby("owner", sort=True).sum()
-    return {
-        str(owner): OwnerSummary(
-            stage_counts={name: int(row[name]) for name in STAGES},
-            won=int(row["won"]),
-            lost=int(row["lost"]),
-            won_in_period=int(row["won_in_period"]),
-            flagged=int(row["flagged"]),
-            expected_closes=float(row["expected_closes"]),
+    codes, names = pd.factorize(deals["owner"].to_numpy(dtype=object), sort=True)
+    n = len(names)
+
+    def per_owner(mask: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        w = None if weights is None else weights[mask]
+        return np.bincount(codes[mask], weights=w, minlength=n)
+
+    def by_stage(mask: np.ndarray) -> np.ndarray:
+        """Deals per owner (rows) and furthest stage 0–5 (columns)."""
+        return np.bincount(codes[mask] * 6 + stage[mask], minlength=n * 6).reshape(n, 6)
+
+    open_at = by_stage(is_open & (stage <= 4))
+    at_or_past = by_stage(window)
+    dropped_at = by_stage(window & is_lost)
+    won, lost = per_owner(is_won), per_owner(is_lost)
+    won_in_period, n_flagged = per_owner(in_period), per_owner(flagged)
+    expected = per_owner(np.ones(len(deals), dtype=bool), deal_cr)
+    owners: dict[str, OwnerSummary] = {}
+    for k, owner in enumerate(names):
+        conversion, own_rates = _conversion_from(at_or_past[k], dropped_at[k])
+        working: list[float | None] = []
+        team_used: list[str] = []
+        for s, name in enumerate(STAGES):
+            decided = conversion[name].advanced + conversion[name].dropped
+            if decided >= min_sample and decided > 0:
+                working.append(own_rates[s])
+            else:
+                working.append(team_rates[s])
+                team_used.append(name)
+        close_rate = _close_rates(working)
+        fa_rate = close_rate[STAGES[1]]
+        owners[str(owner)] = OwnerSummary(
+            stage_counts={name: int(open_at[k, s]) for s, name in enumerate(STAGES)},
+            won=int(won[k]),
+            lost=int(lost[k]),
+            won_in_period=int(won_in_period[k]),
+            flagged=int(n_flagged[k]),
+            expected_closes=float(expected[k]),
+            conversion=conversion,
+            close_rate=close_rate,
+            team_rate_used=team_used,
+            first_appointments_per_sale=1 / fa_rate if fa_rate else None,
         )
-        for owner, row in totals.iterrows()
-    }
+    return owners
 
 
-__all__ = ["Conversion", "FunnelResult", "OwnerSummary", "ceil", "compute"]
+__all__ = ["Conversion", "FunnelResult", "OwnerSummary", "RevenuePlan", "ceil", "compute"]

@@ -154,6 +154,8 @@ SETTINGS: tuple[SettingKey, ...] = (
     _setting("cycle_tolerance", "number"),
     _setting("lookback_days", "int"),
     _setting("min_sample", "int"),
+    _setting("revenue_target", "number"),
+    _setting("average_deal_value", "number"),
 )
 SETTING_LOOKUP: dict[str, SettingKey] = {
     _key(name): key for key in SETTINGS for name in (key.en, key.ru)

@@ -94,6 +94,8 @@ class Settings:
     cycle_tolerance: float = 1.0
     lookback_days: int | None = None
     min_sample: int = 5
+    revenue_target: float | None = None
+    average_deal_value: float | None = None
 
 
 @dataclass

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from .funnel import FunnelResult
+from .funnel import Conversion, FunnelResult
 from .parse import Issue
 
 
@@ -21,10 +21,18 @@ def _count(x: float | None) -> int | float | None:
     return x
 
 
+def _conversion(conversion: dict[str, Conversion]) -> dict[str, Any]:
+    return {
+        name: {"advanced": c.advanced, "dropped": c.dropped, "rate": c.rate}
+        for name, c in conversion.items()
+    }
+
+
 def to_summary(
     result: FunnelResult, issues: Sequence[Issue], written: Sequence[str]
 ) -> dict[str, Any]:
     """The JSON-ready summary: the keys and types of CONTRACT §5, in its order."""
+    revenue = result.revenue
     return {
         "as_of": result.as_of.isoformat(),
         "period": {"start": _date(result.period_start), "end": _date(result.period_end)},
@@ -32,10 +40,7 @@ def to_summary(
         "stage_counts": dict(result.stage_counts),
         "won": result.won,
         "lost": result.lost,
-        "conversion": {
-            name: {"advanced": c.advanced, "dropped": c.dropped, "rate": c.rate}
-            for name, c in result.conversion.items()
-        },
+        "conversion": _conversion(result.conversion),
         "close_rate": dict(result.close_rate),
         "low_sample": list(result.low_sample),
         "cycle_days": result.cycle_days,
@@ -64,8 +69,25 @@ def to_summary(
                 "won_in_period": o.won_in_period,
                 "flagged": o.flagged,
                 "expected_closes": o.expected_closes,
+                "conversion": _conversion(o.conversion),
+                "close_rate": dict(o.close_rate),
+                "team_rate_used": list(o.team_rate_used),
+                "first_appointments_per_sale": o.first_appointments_per_sale,
             }
             for owner, o in result.owners.items()
+        },
+        "reached": dict(result.reached),
+        "per_sale": dict(result.per_sale),
+        "revenue": {
+            "revenue_target": revenue.revenue_target,
+            "average_deal_value": revenue.average_deal_value,
+            "average_deal_value_measured": revenue.average_deal_value_measured,
+            "won_value_in_period": revenue.won_value_in_period,
+            "remaining_value": revenue.remaining_value,
+            "gap_value": revenue.gap_value,
+            "required": dict(revenue.required),
+            "required_full": dict(revenue.required_full),
+            "first_appointments_per_week": revenue.first_appointments_per_week,
         },
         "issues": [i.to_json() for i in issues],
         "warnings": list(result.warnings),

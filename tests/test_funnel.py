@@ -122,7 +122,9 @@ def test_without_target_the_reverse_funnel_is_empty():
     assert set(result.required_full.values()) == {None}
     assert result.won_in_period == 1
     assert result.first_appointments_per_week is None
-    assert result.last_useful_first_appointment is None
+    # the last useful first appointment depends only on the cycle (45 days) and the period
+    assert result.last_useful_first_appointment == dt.date(2026, 11, 16)
+    assert result.warnings == []
 
 
 def test_period_that_can_no_longer_be_reached_warns():
@@ -173,3 +175,109 @@ def test_period_defaults_to_the_as_of_year():
 @pytest.mark.parametrize(("x", "expected"), [(5.0000000000001, 5), (5.01, 6), (4.0, 4), (0.0, 0)])
 def test_ceil_ignores_float_noise(x, expected):
     assert ceil(x) == expected
+
+
+def test_reached_only_narrows_from_opportunity_to_closed(windowed):
+    # window (Created on or after 2026-01-01): W1 won (S5), L1 lost at #1, O1 open at #2,
+    # O2 open at Opportunity; W2 (created 2025-06-01) is outside.
+    # reached[s] = deals at s or later: S0 all 4; S1 W1, L1, O1; #1 the same 3;
+    # #2 W1, O1; #3 W1; Closed W1.
+    assert windowed.reached == {"Opportunity": 4, "First Appointment": 3, "#1": 3, "#2": 2,
+                                "#3": 1, "Closed": 1}
+
+
+def test_per_sale_is_one_over_the_close_rate(windowed):
+    # close rates: 2/3 from Opportunity to #1 (L1 dropped at #1, W1 and O1 advanced), 1 after
+    assert windowed.per_sale == pytest.approx({"Opportunity": 1.5, "First Appointment": 1.5,
+                                               "#1": 1.5, "#2": 1.0, "#3": 1.0}, abs=1e-12)
+
+
+def test_per_sale_is_none_where_the_close_rate_is_unknown():
+    # only an open Opportunity: no decided deal anywhere, every close rate is null
+    result = compute(deals_of(O2), Settings(), AS_OF)
+    assert set(result.per_sale.values()) == {None}
+    assert result.reached == {"Opportunity": 1, "First Appointment": 0, "#1": 0, "#2": 0,
+                              "#3": 0, "Closed": 0}
+
+
+def test_owners_own_ratios_fall_back_to_the_team_below_min_sample(windowed):
+    # Min Sample 5: nobody has 5 decided deals at any stage, so every working rate is the
+    # team's and Anna's first appointments per sale are the team's 1 / (2/3) = 1.5
+    anna = windowed.owners["Anna"]
+    assert anna.team_rate_used == STAGES
+    assert anna.first_appointments_per_sale == pytest.approx(1.5)
+    # Anna's own conversion in the window (W1 won, L1 lost at #1): 2 advanced at S0 and S1;
+    # at #1 1 advanced (W1) and 1 dropped (L1): 0.5
+    assert (anna.conversion["#1"].advanced, anna.conversion["#1"].dropped) == (1, 1)
+    assert anna.conversion["#1"].rate == 0.5
+    assert anna.close_rate == windowed.close_rate
+
+
+def test_owners_own_rate_is_used_from_min_sample_decided_deals():
+    settings = Settings(lookback_days=180, cycle_tolerance=1.5, min_sample=2)
+    result = compute(deals_of(W1, W2, L1, O1, O2), settings, AS_OF)
+    anna = result.owners["Anna"]
+    # Anna decided 2 deals at S0, S1 and #1 (own rates 1, 1, 1/2) and 1 at #2 and #3
+    # (under 2: the team's 1 and 1). close_rate(S1) = 1 × 1/2 × 1 × 1 = 0.5: 2 per sale
+    assert anna.team_rate_used == ["#2", "#3"]
+    assert anna.close_rate == {"Opportunity": 0.5, "First Appointment": 0.5, "#1": 0.5,
+                               "#2": 1.0, "#3": 1.0}
+    assert anna.first_appointments_per_sale == 2.0
+    # Boris has only O1 (open at #2) in the window: 1 decided at S0–#1, none after
+    boris = result.owners["Boris"]
+    assert boris.team_rate_used == STAGES
+    assert boris.conversion["#2"].rate is None
+    assert boris.first_appointments_per_sale == pytest.approx(1.5)
+    # expected closes keep the team's close rates (O1 is out of cycle: 0)
+    assert boris.expected_closes == 0.0
+
+
+REVENUE = Settings(sales_target=5, lookback_days=180, cycle_tolerance=1.5,
+                   revenue_target=20000)
+
+
+def test_revenue_plan_by_hand():
+    result = compute(deals_of(W1, W2, L1, O1, O2), REVENUE, AS_OF)
+    plan = result.revenue
+    # the only won deal in the window with a Value is W1 (9000): average 9000;
+    # won in the period (2026): W1 only, 9000; remaining 20000 - 9000 = 11000;
+    # expected value 2000 (O2: 3000 × 2/3); gap 11000 - 2000 = 9000
+    assert plan.average_deal_value_measured == plan.average_deal_value == 9000.0
+    assert plan.won_value_in_period == 9000.0
+    assert plan.remaining_value == 11000.0
+    assert plan.gap_value == pytest.approx(9000.0, abs=1e-9)
+    # required[s] = ceil(9000 / (9000 × close_rate)): 1/(2/3) = 1.5 → 2 up to #1, 1 after
+    assert plan.required == {"Opportunity": 2, "First Appointment": 2, "#1": 2, "#2": 1,
+                             "#3": 1}
+    # required_full[s] = ceil(20000 / (9000 × rate)): 3.33 → 4 up to #1, 2.22 → 3 after
+    assert plan.required_full == {"Opportunity": 4, "First Appointment": 4, "#1": 4, "#2": 3,
+                                  "#3": 3}
+    # 139 days (19.86 weeks) to the last useful first appointment: ceil(2 / 19.86) = 1
+    assert plan.first_appointments_per_week == 1
+
+
+def test_a_higher_average_deal_value_needs_fewer_meetings():
+    higher = Settings(**{**REVENUE.__dict__, "average_deal_value": 18000})
+    plan = compute(deals_of(W1, W2, L1, O1, O2), higher, AS_OF).revenue
+    # 9000 / (18000 × 2/3) = 0.75 → 1; 20000 / 12000 = 1.67 → 2; the measured mean stays
+    assert plan.average_deal_value == 18000.0
+    assert plan.average_deal_value_measured == 9000.0
+    assert plan.required["First Appointment"] == 1
+    assert plan.required_full["First Appointment"] == 2
+
+
+def test_without_revenue_target_only_the_averages_and_won_value_are_set(windowed):
+    plan = windowed.revenue
+    assert (plan.average_deal_value, plan.average_deal_value_measured) == (9000.0, 9000.0)
+    assert plan.won_value_in_period == 9000.0
+    assert (plan.revenue_target, plan.remaining_value, plan.gap_value) == (None, None, None)
+    assert set(plan.required.values()) == set(plan.required_full.values()) == {None}
+    assert plan.first_appointments_per_week is None
+
+
+def test_revenue_plan_without_any_won_value_is_empty():
+    # no won deal: no measured average and no Average Deal Value, so no meeting count
+    result = compute(deals_of(L1, O1, O2), Settings(revenue_target=1000), AS_OF)
+    assert result.revenue.average_deal_value is None
+    assert result.revenue.remaining_value == 1000.0
+    assert set(result.revenue.required.values()) == {None}

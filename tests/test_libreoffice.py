@@ -69,7 +69,7 @@ def test_committed_templates_open_and_refresh(cli, tmp_path, name):
     tabs = libreoffice_tabs(book, tmp_path / "csv")
     assert len(tabs) == 6  # the five tabs and the hidden state tab
     settings = next(rows for tab, rows in tabs.items() if tab in ("Settings", "Настройки"))
-    assert len(settings) == 8  # a header and the seven keys of CONTRACT §3
+    assert len(settings) == 10  # a header and the nine keys of CONTRACT §3 (without mappings)
 
 
 def test_formula_looking_names_show_as_typed(cli, tmp_path):

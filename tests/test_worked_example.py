@@ -26,9 +26,27 @@ def test_refresh_json_reproduces_the_worked_example(cli, worked_example, expecte
     assert_same(_without_written(summary), expected_summary)
 
 
+#: The keys of CONTRACT §5 in the order it lists them.
+CONTRACT_KEYS = [
+    "as_of", "period", "deals", "stage_counts", "won", "lost", "conversion", "close_rate",
+    "low_sample", "cycle_days", "cycle_days_measured", "cycle_sample", "flags", "forecast",
+    "target", "required", "required_full", "last_useful_first_appointment",
+    "first_appointments_per_week", "owners", "reached", "per_sale", "revenue", "issues",
+    "warnings", "written",
+]
+
+
 def test_summary_keys_follow_the_contract_order(cli, worked_example, expected_summary):
     summary = cli("refresh", str(worked_example), "--json", "--as-of", "2026-06-30").json()
-    assert list(summary) == [*expected_summary, "written"]
+    assert list(summary) == CONTRACT_KEYS
+    assert set(CONTRACT_KEYS) == {*expected_summary, "written"}
+    assert list(summary["owners"]["Anna"]) == [
+        "stage_counts", "won", "lost", "won_in_period", "flagged", "expected_closes",
+        "conversion", "close_rate", "team_rate_used", "first_appointments_per_sale"]
+    assert list(summary["revenue"]) == [
+        "revenue_target", "average_deal_value", "average_deal_value_measured",
+        "won_value_in_period", "remaining_value", "gap_value", "required", "required_full",
+        "first_appointments_per_week"]
 
 
 def test_dry_run_writes_nothing_and_reports_no_tabs(cli, worked_example, expected_summary):

@@ -39,7 +39,8 @@ def test_a_blank_spreadsheet_gets_every_tab_in_one_write(cli, fake, user_credent
     settings = fake.values(sid, "Settings")
     assert [row[0] for row in settings[1:]] == ["Sales Target", "Period Start", "Period End",
                                                 "Sales Cycle Days", "Cycle Tolerance",
-                                                "Lookback Days", "Min Sample"]
+                                                "Lookback Days", "Min Sample", "Revenue Target",
+                                                "Average Deal Value"]
     (chart,) = book.sheet("Funnel").charts
     domain = chart["spec"]["basicChart"]["domains"][0]["domain"]["sourceRange"]["sources"][0]
     assert (domain["startRowIndex"], domain["endRowIndex"]) == (4, 10)  # Funnel!A5:A10
