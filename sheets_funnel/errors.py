@@ -4,6 +4,7 @@
     └── WorkbookUnusable              the workbook cannot be used; nothing was written (exit 2)
         ├── NotAWorkbook              the file is not a spreadsheet at all
         ├── WorkbookLocked            the workbook is open in Excel (a ``~$`` lock file exists)
+        ├── WorkbookReadOnly          the file is read-only, or its folder cannot be written
         ├── MissingTab                the Pipeline tab is missing
         ├── BadHeader                 a required Pipeline header is missing or duplicated
         └── BadSetting                a Settings value cannot be read
@@ -34,6 +35,10 @@ class NotAWorkbook(WorkbookUnusable):
 
 class WorkbookLocked(WorkbookUnusable):
     """The workbook is open in Excel, so it must not be replaced now."""
+
+
+class WorkbookReadOnly(WorkbookUnusable):
+    """The workbook file is read-only, or the folder it is in cannot be written."""
 
 
 class MissingTab(WorkbookUnusable):
@@ -67,6 +72,7 @@ __all__ = [
     "NotAWorkbook",
     "SheetsFunnelError",
     "WorkbookLocked",
+    "WorkbookReadOnly",
     "WorkbookUnusable",
     "error_message",
 ]

@@ -179,7 +179,7 @@ def test_a_zip_that_is_not_a_workbook_is_refused(tmp_path):
     path = tmp_path / "archive.xlsx"
     with zipfile.ZipFile(path, "w") as zf:
         zf.writestr("readme.txt", "hello")
-    with pytest.raises(NotAWorkbook, match="not a readable workbook"):
+    with pytest.raises(NotAWorkbook, match="is a zip file but not an Excel workbook"):
         XlsxWorkbook(path).tab_names()
 
 

@@ -9,22 +9,25 @@ project — is copied byte for byte, and the file is replaced atomically
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
+import logging
 import os
 import re
-import tempfile
 import zipfile
+import zlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, BinaryIO, cast
+from xml.etree import ElementTree as ET
 
 from ..cells import Rows
 from ..errors import NotAWorkbook, WorkbookLocked
+from . import xlsx_file
 from . import xlsx_package as pkg
 from .zipraw import RawZipWriter
 
 SUPPORTED = (".xlsx", ".xlsm")
+log = logging.getLogger("sheets_funnel")
 _CALC_CHAIN_TYPE = "/calcChain"
 
 
@@ -46,13 +49,7 @@ class XlsxWorkbook:
             raise NotAWorkbook(
                 f"{self.path.name}: not an Excel workbook; expected a .xlsx or .xlsm file"
             )
-        if not self.path.is_file():
-            raise NotAWorkbook(f"{self.path}: no such file")
-        if not zipfile.is_zipfile(self.path):
-            raise NotAWorkbook(
-                f"{self.path.name}: not an Excel workbook (the file is not an .xlsx/.xlsm "
-                "package); save it from Excel as 'Excel Workbook (*.xlsx)'"
-            )
+        xlsx_file.check_file(self.path)
         self._sheets: list[pkg.SheetPart] | None = None
 
     @property
@@ -64,13 +61,33 @@ class XlsxWorkbook:
         if self._sheets is None:
             try:
                 with zipfile.ZipFile(self.path) as zf:
-                    wb_path = pkg.workbook_part(zf.read("[Content_Types].xml"),
-                                                zf.read("_rels/.rels"))
-                    self._sheets = pkg.list_sheets(zf.read(wb_path),
-                                                   zf.read(pkg.rels_path(wb_path)), wb_path)
-            except (KeyError, zipfile.BadZipFile, SyntaxError) as exc:
-                raise NotAWorkbook(f"{self.path.name}: not a readable workbook ({exc})") from exc
+                    types = self._part(zf, "[Content_Types].xml")
+                    wb_path = pkg.workbook_part(types, self._part(zf, "_rels/.rels"))
+                    self._sheets = pkg.list_sheets(self._part(zf, wb_path),
+                                                   self._part(zf, pkg.rels_path(wb_path)),
+                                                   wb_path)
+            except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
+                raise NotAWorkbook(
+                    f"{self.path.name} is damaged: its zip package cannot be read ({exc}); "
+                    "open it in Excel, let Excel repair it, and save it") from None
         return self._sheets
+
+    def _part(self, zf: zipfile.ZipFile, name: str) -> bytes:
+        """A part of the package; NotAWorkbook naming the part when it is missing or damaged."""
+        try:
+            data = zf.read(name)
+        except KeyError:
+            raise NotAWorkbook(
+                f"{self.path.name} is a zip file but not an Excel workbook (it has no "
+                f"{name}); {xlsx_file.SAVE_AS}") from None
+        try:
+            ET.fromstring(data)
+        except ET.ParseError as exc:
+            raise NotAWorkbook(
+                f"{self.path.name} is damaged: its part {name} is not well-formed XML "
+                f"(line {exc.position[0]}, column {exc.position[1] + 1}); open it in Excel, let "
+                "Excel repair it, and save it") from None
+        return data
 
     def tab_names(self) -> list[str]:
         """The tab names in workbook order."""
@@ -83,24 +100,39 @@ class XlsxWorkbook:
         try:
             book = CalamineWorkbook.from_path(str(self.path))
         except Exception as exc:  # calamine raises its own error types
-            raise NotAWorkbook(f"{self.path.name}: not a readable workbook ({exc})") from exc
+            raise self._damaged(None, exc) from None
         out: dict[str, Rows] = {}
         for name in tabs:
             if name not in book.sheet_names:
                 continue
-            values = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            try:
+                values = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            except Exception as exc:  # calamine raises its own error types
+                raise self._damaged(name, exc) from None
             # blank cells are empty strings; times and durations are read as text by the parser
             out[name] = cast(Rows, values)
         return out
 
+    def _damaged(self, tab: str | None, exc: Exception) -> NotAWorkbook:
+        """The error for a package the reader refuses (the reader's own words go to the log)."""
+        log.debug("reader error in %s: %s", self.path, exc)
+        fix = "open it in Excel, let Excel repair it, and save it"
+        if tab is None:
+            return NotAWorkbook(f"{self.path.name} cannot be read: the file is damaged; {fix}")
+        part = {s.name: s.part for s in self._package_sheets()}.get(tab, "its sheet part")
+        return NotAWorkbook(
+            f"{self.path.name}: tab {tab!r} cannot be read: {part} is damaged; {fix}")
+
     def check_unlocked(self) -> None:
-        """Raise WorkbookLocked when Excel has the workbook open."""
+        """Raise WorkbookLocked when Excel has the workbook open, WorkbookReadOnly when the
+        file or its folder cannot be written."""
         lock = lock_file(self.path)
         if lock is not None:
             raise WorkbookLocked(
                 f"{self.path.name} is open in Excel (lock file {lock.name}); close it and "
                 "refresh again, or use the Refresh button inside Excel"
             )
+        xlsx_file.check_writable(self.path)
 
     def write(self, tabs: Mapping[str, Rows]) -> None:
         """Replace the owned tabs' cells, create missing ones, and swap the file atomically."""
@@ -144,35 +176,24 @@ class XlsxWorkbook:
 
     def _swap(self, zf: zipfile.ZipFile, raw: Any, replaced: dict[str, bytes],
               dropped: set[str]) -> None:
-        folder = self.path.parent
-        fd, tmp_name = tempfile.mkstemp(prefix=".sheets-funnel-", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                writer = RawZipWriter(out)
-                now = dt.datetime.now().timetuple()[:6]
-                seen = set()
-                for info in zf.infolist():
-                    seen.add(info.filename)
-                    if info.filename in dropped:
-                        continue
-                    if info.filename in replaced:
-                        writer.add(info.filename, replaced[info.filename], now)
-                    else:
-                        writer.copy(zf, info, raw)
-                for name, data in replaced.items():
-                    if name not in seen:
-                        writer.add(name, data, now)
-                writer.close()
-                out.flush()
-                os.fsync(out.fileno())
-            with contextlib.suppress(OSError):
-                os.chmod(tmp_name, self.path.stat().st_mode & 0o7777)
-            os.replace(tmp_name, self.path)
-            _fsync_dir(folder)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp_name)
-            raise
+        def write(out: BinaryIO) -> None:
+            writer = RawZipWriter(out)
+            now = dt.datetime.now().timetuple()[:6]
+            seen = set()
+            for info in zf.infolist():
+                seen.add(info.filename)
+                if info.filename in dropped:
+                    continue
+                if info.filename in replaced:
+                    writer.add(info.filename, replaced[info.filename], now)
+                else:
+                    writer.copy(zf, info, raw)
+            for name, data in replaced.items():
+                if name not in seen:
+                    writer.add(name, data, now)
+            writer.close()
+
+        xlsx_file.replace_atomically(self.path, write)
 
 
 def _free_name(used: set[str], pattern: str) -> str:
@@ -198,12 +219,3 @@ def _drop_calc_chain(names: set[str], rels_xml: str, types_xml: str,
     replaced[wb_rels_path] = rels_new.encode()
     replaced["[Content_Types].xml"] = types_new.encode()
     return {chain}
-
-
-def _fsync_dir(folder: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
