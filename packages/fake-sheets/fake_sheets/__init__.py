@@ -28,6 +28,15 @@ Public API
     ``insert_rows(id, tab, row, rows_or_count)``, ``delete_rows(id, tab, row, count=1)``
     (rows are 1-based, as in the UI).
 
+    Quotas (off by default): ``FakeSheets(quota=QuotaLimits(...))`` or ``enforce_quota(limits,
+    clock=...)`` counts read and write requests per minute per user (the account a token was
+    issued to) and per project, and refuses those over a limit with the real 429
+    ``RESOURCE_EXHAUSTED`` body ("Quota exceeded for quota metric 'Read requests' and limit
+    'Read requests per minute per user' …"). ``QuotaLimits(reads_per_user=60,
+    writes_per_user=60, reads_per_project=300, writes_per_project=300, minute=60.0)``:
+    ``minute`` scales time for benchmarks. ``quota_rejections`` counts the refusals;
+    ``stop_quota()`` switches it off.
+
     Observing and failing: ``requests`` (``[(method, path), ...]`` served, path decoded and
     without the query), ``reset_requests()``, ``fail_next(status, count=1,
     retry_after=None)`` (the next requests get the real 429/500/503 bodies).
@@ -50,7 +59,8 @@ HTTP endpoints (as the real API): ``GET /v4/spreadsheets/{id}``,
 Authorization: any ``Authorization: Bearer <token>`` is accepted except ``bad-token``; a missing
 header or ``bad-token`` gets 403 PERMISSION_DENIED.
 
-Command line: ``python -m fake_sheets --port N [--load WORKBOOK.xlsx]``
+Command line: ``python -m fake_sheets --port N [--load WORKBOOK.xlsx] [--quota]
+[--quota-minute SECONDS]``
 prints the spreadsheet id on its first line, the URL on its second, and serves until stopped.
 """
 
@@ -65,12 +75,14 @@ from .gspread_support import (
     redirecting_http_client,
 )
 from .model import Cell, Sheet, Spreadsheet
+from .quota import QuotaLimits
 from .server import FakeSheets
 
 __all__ = [
     "ENV_VAR",
     "Cell",
     "FakeSheets",
+    "QuotaLimits",
     "Sheet",
     "Spreadsheet",
     "api_base_url",

@@ -1,6 +1,6 @@
 """Run the stand-in in the foreground.
 
-    python -m fake_sheets --port 8765 [--load WORKBOOK.xlsx]
+    python -m fake_sheets --port 8765 [--load WORKBOOK.xlsx] [--quota] [--quota-minute 5]
 
 The first line printed is the id of the spreadsheet loaded from the workbook (an empty one
 when no workbook is given), the second the base URL. It then serves until interrupted.
@@ -14,6 +14,7 @@ import sys
 import time
 from types import FrameType
 
+from .quota import QuotaLimits
 from .server import FakeSheets
 
 
@@ -31,9 +32,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
     parser.add_argument("--load", metavar="WORKBOOK", help="an .xlsx workbook to load")
     parser.add_argument("--title", help="title of the spreadsheet (default: the file name)")
+    parser.add_argument("--quota", action="store_true",
+                        help="refuse requests over the per-minute quotas with 429, as Google "
+                             "does (60 per user, 300 per project, reads and writes apart)")
+    parser.add_argument("--quota-minute", type=float, default=60.0, metavar="SECONDS",
+                        help="how long a quota minute lasts (default 60; implies --quota)")
     args = parser.parse_args(argv)
 
-    fake = FakeSheets(args.port, host=args.host)
+    quota = (QuotaLimits(minute=args.quota_minute)
+             if args.quota or args.quota_minute != 60.0 else None)
+    fake = FakeSheets(args.port, host=args.host, quota=quota)
     if args.load:
         spreadsheet_id = fake.load_xlsx(args.load, title=args.title)
     else:

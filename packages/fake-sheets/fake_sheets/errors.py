@@ -28,6 +28,7 @@ DEFAULT_MESSAGES = {
     503: "The service is currently unavailable.",
     504: "The request timed out. Please try again.",
 }
+PROJECT_NUMBER = "000000000000"
 BAD_REQUEST_TYPE = "type.googleapis.com/google.rpc.BadRequest"
 CELL_LIMIT_MESSAGE = (
     "This action would increase the number of cells in the workbook above the limit of {} cells."
@@ -125,11 +126,23 @@ def injected(code: int, method: str, retry_after: float | None) -> ApiError:
         headers["Retry-After"] = str(seconds)
     if code != 429:
         return ApiError(code, headers=headers)
-    kind, limit = ("Read", "Read") if method == "GET" else ("Write", "Write")
+    error = quota_exceeded("read" if method == "GET" else "write", "user", 60)
+    error.headers.update(headers)
+    return error
+
+
+def quota_exceeded(kind: str, per: str, limit: int,
+                   project_number: str = PROJECT_NUMBER) -> ApiError:
+    """The real 429 for a per-minute quota: ``kind`` read or write, ``per`` user or project.
+
+    The message names the limit as Google does: "Read requests per minute per user" for a
+    user's quota, "Read requests per minute" for the project's.
+    """
+    name = kind.capitalize()
+    limit_name = f"{name} requests per minute" + (" per user" if per == "user" else "")
     message = (
-        f"Quota exceeded for quota metric '{kind} requests' and limit "
-        f"'{limit} requests per minute per user' of service 'sheets.googleapis.com' "
-        "for consumer 'project_number:000000000000'."
+        f"Quota exceeded for quota metric '{name} requests' and limit '{limit_name}' of "
+        f"service 'sheets.googleapis.com' for consumer 'project_number:{project_number}'."
     )
     details: list[dict[str, Any]] = [
         {
@@ -137,11 +150,11 @@ def injected(code: int, method: str, retry_after: float | None) -> ApiError:
             "reason": "RATE_LIMIT_EXCEEDED",
             "domain": "googleapis.com",
             "metadata": {
-                "quota_metric": f"sheets.googleapis.com/{kind.lower()}_requests",
-                "quota_limit": f"{kind}RequestsPerMinutePerUser",
+                "quota_metric": f"sheets.googleapis.com/{kind}_requests",
+                "quota_limit": f"{name}RequestsPerMinutePer{per.capitalize()}",
                 "quota_location": "global",
-                "quota_limit_value": "60",
-                "consumer": "projects/000000000000",
+                "quota_limit_value": str(limit),
+                "consumer": f"projects/{project_number}",
                 "service": "sheets.googleapis.com",
             },
         },
@@ -155,4 +168,4 @@ def injected(code: int, method: str, retry_after: float | None) -> ApiError:
             ],
         },
     ]
-    return ApiError(429, message, details=details, headers=headers)
+    return ApiError(429, message, details=details)

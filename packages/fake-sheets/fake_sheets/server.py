@@ -6,8 +6,9 @@ import json
 import os
 import socket
 import threading
+import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 from .errors import ApiError
 from .metadata import sheet_properties, spreadsheet_document
 from .model import DEFAULT_COLUMNS, DEFAULT_ROWS, MAX_CELLS, Sheet, Spreadsheet
+from .quota import QuotaCounter, QuotaLimits
 from .service import DEFAULT_MAX_BODY, Response, Service
 from .values import read_grid, resolve_range, set_rows
 from .xlsx import read_workbook
@@ -128,10 +130,13 @@ class FakeSheets:
         host: str = "127.0.0.1",
         max_body_bytes: int = DEFAULT_MAX_BODY,
         max_cells: int = MAX_CELLS,
+        quota: QuotaLimits | None = None,
     ) -> None:
         self._port = port
         self._host = host
         self._service = Service(max_body_bytes=max_body_bytes, max_cells=max_cells)
+        if quota is not None:
+            self.enforce_quota(quota)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -334,6 +339,32 @@ class FakeSheets:
             raise ValueError("status must be an HTTP error code and count at least 1")
         with self._service.lock:
             self._service.failures.extend([(status, retry_after)] * count)
+
+    # --- quotas ----------------------------------------------------------------------------
+
+    def enforce_quota(self, limits: QuotaLimits | None = None, *,
+                      clock: Callable[[], float] = time.monotonic) -> None:
+        """Count requests per minute per user and per project, and refuse those over a limit.
+
+        ``limits`` default to the real API's (60 reads and 60 writes per user, 300 of each
+        per project, per 60 s); :meth:`stop_quota` switches enforcement off again. The
+        refusals are the real 429 ``RESOURCE_EXHAUSTED`` bodies; ``clock`` lets a test move
+        time without sleeping.
+        """
+        with self._service.lock:
+            self._service.quota = QuotaCounter(limits or QuotaLimits(), clock)
+
+    def stop_quota(self) -> None:
+        """Stop enforcing quotas (the default)."""
+        with self._service.lock:
+            self._service.quota = None
+
+    @property
+    def quota_rejections(self) -> int:
+        """How many requests were refused with 429 for being over a quota."""
+        with self._service.lock:
+            quota = self._service.quota
+            return quota.rejected if quota is not None else 0
 
     # --- helpers ---------------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ from .errors import ApiError, bad_request, drive_not_found, enum_error, injected
 from .fields import filter_fields
 from .metadata import default_properties, sheet_properties, spreadsheet_document
 from .model import DEFAULT_COLUMNS, DEFAULT_ROWS, MAX_CELLS, Sheet, Spreadsheet, now_rfc3339
+from .quota import QuotaCounter, request_kind
 from .token import token_response
 from .values import (
     DATE_RENDER,
@@ -59,6 +60,8 @@ class Service:
         self.rng = random.Random()
         self.max_body_bytes = max_body_bytes
         self.max_cells = max_cells
+        self.quota: QuotaCounter | None = None
+        self.token_users: dict[str, str] = {}
 
     # --- spreadsheets ----------------------------------------------------------------------
 
@@ -114,6 +117,9 @@ class Service:
         if path == "/token" and method == "POST":
             with self.lock:
                 status, payload = token_response(body or b"", self.token_log)
+                issuer = self.token_log[-1].get("issuer") if self.token_log else None
+                if status == 200 and issuer:  # quotas count per account, not per token
+                    self.token_users[payload["access_token"]] = str(issuer)
                 return Response(status, payload)
         with self.lock:
             self.log.append((method, unquote(path)))
@@ -123,6 +129,8 @@ class Service:
                         f"Request payload size exceeds the limit: {self.max_body_bytes} bytes."
                     )
                 self._authorize(headers)
+                if self.quota is not None and path.startswith("/v4/"):
+                    self.quota.admit(self._user(headers), request_kind(method))
                 if self.failures:
                     status, retry_after = self.failures.popleft()
                     raise injected(status, method, retry_after)
@@ -138,6 +146,11 @@ class Service:
         scheme, _, token = auth.partition(" ")
         if scheme.lower() != "bearer" or not token.strip() or token.strip() == "bad-token":
             raise ApiError(403, "The caller does not have permission")
+
+    def _user(self, headers: dict[str, str]) -> str:
+        """Whose quota a request counts against: the account its token was issued to."""
+        token = headers.get("authorization", "").partition(" ")[2].strip()
+        return self.token_users.get(token, token)
 
     def _route(self, method: str, seg: list[str], params: Params, body: bytes) -> Response:
         if len(seg) >= 3 and seg[:2] == ["v4", "spreadsheets"]:
