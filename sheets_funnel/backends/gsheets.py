@@ -7,7 +7,8 @@ creates missing owned tabs and rewrites all of them. The API applies a
 batchUpdate entirely or not at all, so a failed or retried write never
 leaves a half-written tab. Rate limits (429), server errors (500, 502, 503,
 504) and timeouts are retried with jittered exponential backoff, a bounded
-number of times.
+number of times. Given a ``limiter`` (:mod:`.google_quota`), every HTTP request
+first takes a slot under the identity's per-minute quotas.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ..errors import BackendMissing, SheetsFunnelError, WorkbookUnusable
 from . import google_cells
 from .google_auth import CredentialsError, load_credentials
 from .google_endpoint import api_base_url, redirect_url
+from .google_quota import RateLimiter, request_kind
 from .retry import RetryableError, RetryPolicy
 
 T = TypeVar("T")
@@ -39,20 +41,25 @@ def quote_tab(title: str) -> str:
     return "'" + title.replace("'", "''") + "'"
 
 
-def _http_client_class(base_url: str | None) -> type[Any]:
+def _http_client_class(base_url: str | None, limiter: RateLimiter | None = None) -> type[Any]:
     from gspread.http_client import HTTPClient
 
-    if base_url is None:
+    if base_url is None and limiter is None:
         return HTTPClient
-    target: str = base_url
 
-    class RedirectedHTTPClient(HTTPClient):
-        """Sends the requests to ``$SHEETS_FUNNEL_GOOGLE_API`` instead of Google's hosts."""
+    class FunnelHTTPClient(HTTPClient):
+        """Sends the requests to ``$SHEETS_FUNNEL_GOOGLE_API`` instead of Google's hosts when
+        set, and paces them with the identity's quota limiter when given one."""
 
         def request(self, method: str, endpoint: str, *args: Any, **kwargs: Any) -> Any:
-            return super().request(method, redirect_url(endpoint, target), *args, **kwargs)
+            if base_url is not None:
+                endpoint = redirect_url(endpoint, base_url)
+            if limiter is None:
+                return super().request(method, endpoint, *args, **kwargs)
+            with limiter.request(request_kind(method)):
+                return super().request(method, endpoint, *args, **kwargs)
 
-    return RedirectedHTTPClient
+    return FunnelHTTPClient
 
 
 class GoogleSheet:
@@ -60,8 +67,10 @@ class GoogleSheet:
 
     def __init__(self, spreadsheet_id: str, credentials: str | os.PathLike[str] | None = None,
                  *, retry: RetryPolicy | None = None, timeout: float = 120.0,
-                 max_cells: int = google_cells.MAX_CELLS) -> None:
+                 max_cells: int = google_cells.MAX_CELLS,
+                 limiter: RateLimiter | None = None) -> None:
         self.spreadsheet_id = spreadsheet_id
+        self._limiter = limiter
         self._credentials_file = credentials
         self._retry = retry or RetryPolicy()
         self._timeout = timeout
@@ -86,7 +95,7 @@ class GoogleSheet:
                 ) from None
             self._creds = load_credentials(self._credentials_file)
             client = gspread.Client(auth=self._creds,
-                                    http_client=_http_client_class(api_base_url()))
+                                    http_client=_http_client_class(api_base_url(), self._limiter))
             client.http_client.set_timeout(self._timeout)
             self._http = client.http_client
         return self._http
