@@ -2,7 +2,9 @@
 single cell values (blanks, text, numbers and dates).
 
 Dates are carried as spreadsheet serial day numbers (days since 1899-12-30,
-as float) so the calculation can work on plain arrays.
+as float) so the calculation can work on plain arrays. A workbook in the 1904
+date system (Mac Excel's old default) counts its serial numbers from 1904-01-01
+instead; :data:`DAYS_1904` converts between the two.
 """
 
 from __future__ import annotations
@@ -28,12 +30,21 @@ Rows: TypeAlias = list[list[Cell]]
 
 
 EPOCH = dt.date(1899, 12, 30)
+#: The first day every spreadsheet shows the same way (1900-03-01): earlier serial numbers
+#: differ between Excel (which counts a 29 February 1900), LibreOffice and Google Sheets.
+FIRST_SERIAL = 61
 #: The last day a spreadsheet can show (9999-12-31).
 MAX_SERIAL = 2958465
+#: Serial 0 of the 1904 date system (1904-01-01) in the 1900 system.
+DAYS_1904 = 1462
 
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$")
 _DMY = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+#: The date texts accepted, each with the positions of year, month and day in its groups.
+DATE_TEXTS: tuple[tuple[re.Pattern[str], tuple[int, int, int]], ...] = (
+    (_ISO, (0, 1, 2)), (_DMY, (2, 1, 0)))
+#: A plain number written as text (spaces allowed as thousands separators).
+NUMBER_TEXT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
 def column_letter(index: int) -> str:
@@ -63,22 +74,33 @@ def from_serial(serial: float) -> dt.date:
     return EPOCH + dt.timedelta(days=math.floor(serial))
 
 
-def parse_date(value: object) -> int | None:
+def is_spreadsheet_day(serial: float) -> bool:
+    """True for a serial day number from 1900-03-01 to 9999-12-31 (CONTRACT §2)."""
+    return FIRST_SERIAL <= serial <= MAX_SERIAL
+
+
+def parse_date(value: object, date1904: bool = False) -> int | None:
     """The serial day number of a date cell, or None when it is not a date.
 
-    Accepts a real date cell, a serial number, ``YYYY-MM-DD`` or ``DD.MM.YYYY``.
+    Accepts a real date cell, a serial number (counted from 1904-01-01 when
+    ``date1904``), ``YYYY-MM-DD`` or ``DD.MM.YYYY``, from 1900-03-01 to 9999-12-31.
     """
+    serial = _any_serial(value, date1904)
+    return serial if serial is not None and is_spreadsheet_day(serial) else None
+
+
+def _any_serial(value: object, date1904: bool) -> int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, dt.date):
         return to_serial(value)
     if isinstance(value, int | float):
-        if math.isfinite(value) and 1 <= value <= MAX_SERIAL:
-            return math.floor(value)
+        if math.isfinite(value) and abs(value) <= MAX_SERIAL:
+            return math.floor(value) + (DAYS_1904 if date1904 else 0)
         return None
     if isinstance(value, str):
         text = value.strip()
-        for pattern, order in ((_ISO, (0, 1, 2)), (_DMY, (2, 1, 0))):
+        for pattern, order in DATE_TEXTS:
             match = pattern.match(text)
             if match:
                 parts = match.groups()
@@ -98,7 +120,7 @@ def parse_number(value: object) -> float | None:
         return float(value) if math.isfinite(value) else None
     if isinstance(value, str):
         text = value.strip().replace("\u00a0", "").replace(" ", "")
-        if _NUMBER.match(text):
+        if NUMBER_TEXT.match(text):
             return float(text)
     return None
 

@@ -24,7 +24,8 @@ _EXACT = {
     "Closed Date before First Appointment Date": "дата закрытия раньше даты первой встречи",
     "a value in every deal row": "значение в каждой строке сделки",
     "a number of 0 or more": "число не меньше 0",
-    "a date, YYYY-MM-DD or DD.MM.YYYY": "дата: ГГГГ-ММ-ДД или ДД.ММ.ГГГГ",
+    "a date from 1900-03-01 on, YYYY-MM-DD or DD.MM.YYYY":
+        "дата не раньше 01.03.1900: ГГГГ-ММ-ДД или ДД.ММ.ГГГГ",
     spoken_list((*VOCABULARY["en"].statuses, "blank"), "en"):
         spoken_list((*VOCABULARY["ru"].statuses, "пусто"), "ru"),
     "Lost or blank": "Проиграна или пусто",

@@ -220,7 +220,7 @@ _HEADER_PACKED = ("Deals, one per line: Deal ID, Account, Owner, Stage (0 Opport
                   "4 #3, 5 won), Lost — separated by tabs")
 
 
-def read_state(rows: Rows) -> Snapshot | None:
+def read_state(rows: Rows, date1904: bool = False) -> Snapshot | None:
     """The snapshot saved in the state tab, or None when the tab is missing or not one.
 
     Lines that cannot be read (a stage edited by hand into something unknown) are skipped:
@@ -228,7 +228,7 @@ def read_state(rows: Rows) -> Snapshot | None:
     """
     if len(rows) < 2 or not rows[0] or as_text(rows[0][0]) != _AS_OF:
         return None
-    serial = parse_date(rows[0][1]) if len(rows[0]) > 1 else None
+    serial = parse_date(rows[0][1], date1904) if len(rows[0]) > 1 else None
     as_of = None if serial is None else from_serial(serial)
     deals: dict[str, DealState] = {}
     for row in rows[2:]:

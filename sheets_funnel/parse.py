@@ -129,18 +129,34 @@ def resolve_tabs(names: list[str]) -> tuple[Lang, TabNames]:
     return lang, TabNames(**actual)
 
 
-def parse_workbook(lang: Lang, tabs: TabNames, data: dict[str, Rows]) -> ParsedWorkbook:
-    """Parse the Pipeline, Settings and History tabs read from a workbook."""
-    settings = parse_settings(tabs.settings, data.get(tabs.settings, []), lang)
-    deals, issues = parse_pipeline(tabs.pipeline, data.get(tabs.pipeline, []), lang)
+def parse_workbook(lang: Lang, tabs: TabNames, data: dict[str, Rows],
+                   date1904: bool = False) -> ParsedWorkbook:
+    """Parse the Pipeline, Settings and History tabs read from a workbook.
+
+    ``date1904``: the workbook counts serial day numbers from 1904-01-01, so a plain
+    number in a date cell is read in that system.
+    """
+    settings = parse_settings(tabs.settings, data.get(tabs.settings, []), lang, date1904)
+    deals, issues = parse_pipeline(tabs.pipeline, data.get(tabs.pipeline, []), lang, date1904)
     return ParsedWorkbook(
         lang=lang,
         tabs=tabs,
         deals=deals,
         settings=settings,
         issues=issues,
-        history=data.get(tabs.history, []),
+        history=_dated_history(data.get(tabs.history, []), date1904),
     )
+
+
+def _dated_history(rows: Rows, date1904: bool) -> Rows:
+    """The History rows with an as-of date held as a plain serial number turned into a date."""
+    if not date1904:
+        return rows
+    out: Rows = rows[:1]
+    for row in rows[1:]:
+        serial = parse_date(row[0], date1904) if row and type(row[0]) in (int, float) else None
+        out.append(row if serial is None else [from_serial(serial), *row[1:]])
+    return out
 
 
 def map_headers(tab: str, header: list[Any], lang: Lang) -> dict[str, int]:
@@ -178,15 +194,16 @@ def _header_name(col: Column, lang: Lang) -> str:
 
 _STAGE_EXPECTED = spoken_list(VOCABULARY["en"].stages, "en")
 _STATUS_EXPECTED = spoken_list((*VOCABULARY["en"].statuses, "blank"), "en")
-_DATE_EXPECTED = "a date, YYYY-MM-DD or DD.MM.YYYY"
+_DATE_EXPECTED = "a date from 1900-03-01 on, YYYY-MM-DD or DD.MM.YYYY"
 
 
 class _Cells:
     """The raw cells of the kept Pipeline rows, column by column, and their issues."""
 
     def __init__(self, tab: str, rows: list[tuple[int, list[Any]]], columns: dict[str, int],
-                 lang: Lang) -> None:
+                 lang: Lang, date1904: bool = False) -> None:
         self.tab = tab
+        self.date1904 = date1904
         self.rows = rows
         self.columns = columns
         self.lang = lang
@@ -221,7 +238,7 @@ class _Cells:
 
     def date(self, name: str) -> list[float]:
         raw = self.raw(name)
-        values, bad = columns.dates(raw)
+        values, bad = columns.dates(raw, self.date1904)
         for k in bad:
             self.issue(k, name, raw[k], "not a date", _DATE_EXPECTED)
         return values
@@ -280,11 +297,13 @@ def _is_blank_row(cells: list[Any]) -> bool:
     return all(v is None or (type(v) is str and not v.strip()) for v in cells)
 
 
-def parse_pipeline(tab: str, rows: Rows, lang: Lang) -> tuple[pd.DataFrame, list[Issue]]:
+def parse_pipeline(tab: str, rows: Rows, lang: Lang,
+                   date1904: bool = False) -> tuple[pd.DataFrame, list[Issue]]:
     """The valid deals of the Pipeline tab, one per row, and the row issues.
 
-    Dates are serial day numbers (float, NaN when blank); ``stage`` is the
-    furthest stage 0–5 (won deals 5); ``status`` is open, won or lost.
+    Dates are serial day numbers of the 1900 system (float, NaN when blank), whatever the
+    workbook's own date system; ``stage`` is the furthest stage 0–5 (won deals 5);
+    ``status`` is open, won or lost.
     """
     if not rows or all(is_blank(c) for c in rows[0]):
         raise BadHeader(
@@ -293,7 +312,7 @@ def parse_pipeline(tab: str, rows: Rows, lang: Lang) -> tuple[pd.DataFrame, list
         )
     header = map_headers(tab, list(rows[0]), lang)
     kept = [(n + 2, r) for n, r in enumerate(rows[1:]) if not _is_blank_row(r)]
-    cells = _Cells(tab, kept, header, lang)
+    cells = _Cells(tab, kept, header, lang, date1904)
     deal_id = cells.text("deal_id", required=True)
     account = cells.text("account", required=True)
     owner = [o or NO_OWNER for o in cells.text("owner", required=False)]
@@ -360,7 +379,7 @@ def _typed(deals: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def parse_settings(tab: str, rows: Rows, lang: Lang) -> Settings:
+def parse_settings(tab: str, rows: Rows, lang: Lang, date1904: bool = False) -> Settings:
     """The Settings tab (key in column A, value in column B), defaults applied.
 
     A missing tab gives all defaults. Raises BadSetting naming the key and
@@ -374,7 +393,7 @@ def parse_settings(tab: str, rows: Rows, lang: Lang) -> Settings:
         raw = cells[1] if len(cells) > 1 else None
         if key is None or is_blank(raw):
             continue
-        values[key.field] = _setting_value(key, raw, f"{tab}!B{offset + 1}", lang)
+        values[key.field] = _setting_value(key, raw, f"{tab}!B{offset + 1}", lang, date1904)
     start, end = values.get("period_start"), values.get("period_end")
     if start is not None and end is not None and start > end:
         raise BadSetting(
@@ -383,10 +402,10 @@ def parse_settings(tab: str, rows: Rows, lang: Lang) -> Settings:
     return Settings(**values)
 
 
-def _setting_value(key: SettingKey, raw: Any, where: str, lang: Lang) -> Any:
+def _setting_value(key: SettingKey, raw: Any, where: str, lang: Lang, date1904: bool) -> Any:
     name = key.ru if lang == "ru" else key.en
     if key.kind == "date":
-        serial = parse_date(raw)
+        serial = parse_date(raw, date1904)
         if serial is None:
             raise BadSetting(f"{where}: {name} is {raw!r}; expected {_DATE_EXPECTED}")
         return serial

@@ -91,6 +91,26 @@ class ExcelBook:
         """The tab names in workbook order."""
         return [str(sheet.name) for sheet in self.book.sheets]
 
+    @property
+    def date1904(self) -> bool:
+        """True when the workbook uses the 1904 date system (Excel's ``Workbook.Date1904``).
+
+        Excel hands date cells over as dates either way; this tells how to read a plain
+        serial number in a date column. Asked through the object model of Windows
+        (``Date1904``) or of the Mac (``date_1904``); False when neither answers.
+        """
+        api = getattr(self.book, "api", None)
+        if api is None:
+            return False
+        try:
+            return bool(api.Date1904)  # Windows
+        except Exception:  # the Mac's object model has no such attribute
+            pass
+        try:
+            return bool(api.date_1904.get())  # Mac
+        except Exception:  # neither platform's object model answers
+            return False
+
     def read(self, tabs: Sequence[str]) -> dict[str, Rows]:
         """The cells of each named tab that exists, from A1 to the last used cell."""
         sheets = {str(sheet.name): sheet for sheet in self.book.sheets}

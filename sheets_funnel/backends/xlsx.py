@@ -51,6 +51,7 @@ class XlsxWorkbook:
             )
         xlsx_file.check_file(self.path)
         self._sheets: list[pkg.SheetPart] | None = None
+        self._date1904: bool | None = None
 
     @property
     def label(self) -> str:
@@ -88,6 +89,16 @@ class XlsxWorkbook:
                 f"(line {exc.position[0]}, column {exc.position[1] + 1}); open it in Excel, let "
                 "Excel repair it, and save it") from None
         return data
+
+    @property
+    def date1904(self) -> bool:
+        """True when the workbook uses the 1904 date system (serials from 1904-01-01)."""
+        if self._date1904 is None:
+            with zipfile.ZipFile(self.path) as zf:
+                wb_path = pkg.workbook_part(self._part(zf, "[Content_Types].xml"),
+                                            self._part(zf, "_rels/.rels"))
+                self._date1904 = pkg.uses_1904(self._part(zf, wb_path))
+        return self._date1904
 
     def tab_names(self) -> list[str]:
         """The tab names in workbook order."""
@@ -142,7 +153,8 @@ class XlsxWorkbook:
             wb_path = pkg.workbook_part(zf.read("[Content_Types].xml"), zf.read("_rels/.rels"))
             wb_rels_path = pkg.rels_path(wb_path)
             styles = pkg.find_styles(
-                zf.read("xl/styles.xml") if "xl/styles.xml" in names else None)
+                zf.read("xl/styles.xml") if "xl/styles.xml" in names else None,
+                pkg.uses_1904(zf.read(wb_path)))
             sheets = {s.name: s for s in self._package_sheets()}
             replaced: dict[str, bytes] = {}
             workbook_xml = zf.read(wb_path).decode("utf-8")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from xml.etree import ElementTree as ET
 from xml.sax.saxutils import escape
 
-from ..cells import Cell, Heading, Percent, column_letter, to_serial
+from ..cells import DAYS_1904, Cell, Heading, Percent, column_letter, is_spreadsheet_day, to_serial
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -71,14 +71,24 @@ def list_sheets(workbook_xml: bytes, workbook_rels: bytes, workbook_path: str) -
 
 @dataclass(frozen=True)
 class Styles:
-    """Indexes of the workbook's own cell formats that owned tabs reuse (None: absent)."""
+    """How owned cells are written: indexes of the workbook's own cell formats that owned
+    tabs reuse (None: absent), and the workbook's date system."""
 
     date: int | None = None
     percent: int | None = None
     bold: int | None = None
+    date1904: bool = False
 
 
-def find_styles(styles_xml: bytes | None) -> Styles:
+def uses_1904(workbook_xml: bytes) -> bool:
+    """True when the workbook counts serial day numbers from 1904-01-01 (``date1904``)."""
+    for element in ET.fromstring(workbook_xml):
+        if element.tag.rpartition("}")[2] == "workbookPr":
+            return element.get("date1904", "0").strip().lower() in ("1", "true")
+    return False
+
+
+def find_styles(styles_xml: bytes | None, date1904: bool = False) -> Styles:
     """The workbook's existing date, percentage and bold cell formats.
 
     Owned tabs reuse the workbook's own formats so the styles part never
@@ -86,7 +96,7 @@ def find_styles(styles_xml: bytes | None) -> Styles:
     numbers and headings as plain text.
     """
     if not styles_xml:
-        return Styles()
+        return Styles(date1904=date1904)
     root = ET.fromstring(styles_xml)
     custom = {
         int(f.get("numFmtId", "0")): f.get("formatCode", "")
@@ -111,7 +121,7 @@ def find_styles(styles_xml: bytes | None) -> Styles:
         plain = fmt == 0 and xf.get("fillId", "0") == "0" and xf.get("borderId", "0") == "0"
         if bold_xf is None and plain and int(xf.get("fontId", "0")) in bold_fonts:
             bold_xf = index
-    return Styles(date_xf, pct_xf, bold_xf)
+    return Styles(date_xf, pct_xf, bold_xf, date1904)
 
 
 def _xml_text(text: str) -> str:
@@ -139,9 +149,13 @@ def cell_xml(ref: str, value: Cell, styles: Styles) -> str:
     if isinstance(value, bool):
         return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
     if isinstance(value, dt.date):
-        if date_xf is None:
-            return _text_cell(ref, value.isoformat())
-        return f'<c r="{ref}" s="{date_xf}"><v>{to_serial(value)}</v></c>'
+        serial = to_serial(value)
+        if date_xf is None or not is_spreadsheet_day(serial) or (
+                styles.date1904 and serial < DAYS_1904):
+            return _text_cell(ref, value.isoformat())  # no date format, or no such serial
+        if styles.date1904:
+            serial -= DAYS_1904
+        return f'<c r="{ref}" s="{date_xf}"><v>{serial}</v></c>'
     if isinstance(value, int | float):
         if not math.isfinite(value):
             return ""

@@ -175,3 +175,23 @@ def test_a_shorter_result_clears_the_old_cells(book):
     backend.write({"Focus": [["only"]]})
     rows = backend.read(["Focus"])["Focus"]
     assert [[v for v in row if v is not None] for row in rows] == [["only"]]
+
+
+def test_a_1904_workbook_reads_plain_serials_from_1904(book):
+    """A Mac workbook in the 1904 date system: Excel hands date cells over as dates, and a
+    First Appointment Date typed as a bare number counts from 1904-01-01."""
+    book.api = type("WorkbookApi", (), {"Date1904": True})()
+    pipeline = book.sheets["Pipeline"]
+    # D-11 (row 12): First Appointment 2026-06-01 is 44,712 days after 1904-01-01
+    # (2026-01-01 is day 44,561; 1 January → 1 June is 31 + 28 + 31 + 30 + 31 = 151 days)
+    assert pipeline.range((12, 1)).value == "D-11"
+    assert pipeline.range((12, 8)).value == dt.datetime(2026, 6, 1)
+    pipeline.range((12, 8)).value = 44712
+    assert ExcelBook(book).date1904
+    summary = refresh(ExcelBook(book), as_of=WORKED_AS_OF).summary()
+    assert summary["flags"]["D-11"] == ["NO_NEXT_STEP"]
+    assert all(i["row"] != 12 for i in summary["issues"])
+    # read as a 1900 serial, 44,712 would be 2022-05-31: D-11 would be out of the cycle
+    book.api = type("WorkbookApi", (), {"Date1904": False})()
+    summary_1900 = refresh(ExcelBook(book), as_of=WORKED_AS_OF).summary()
+    assert "OUT_OF_CYCLE" in summary_1900["flags"]["D-11"]
