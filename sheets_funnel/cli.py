@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from .errors import BackendMissing, SheetsFunnelError, error_message
 from .locks import DEFAULT_WAIT
-from .nightly import refresh_location
+from .nightly import DEFAULT_WORKERS, refresh_location
 from .report import text_report
 from .templates import new_google_layout, new_workbook
 
@@ -21,6 +21,16 @@ def _date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date; expected YYYY-MM-DD") from None
+
+
+def _workers(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 64:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of workers from 1 to 64")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -65,13 +75,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     night = sub.add_parser(
         "nightly",
-        help="refresh every workbook listed in a configuration file, one after another",
+        help="refresh every workbook listed in a configuration file, several at a time",
         epilog="example: sheets-funnel nightly /etc/sheets-funnel/nightly.toml --json",
     )
     night.add_argument("config", help="the TOML file listing the workbooks (docs/nightly.md)")
     night.add_argument("--as-of", type=_date, help="the report date (default: today)")
     night.add_argument("--json", action="store_true",
                        help="print one JSON object per workbook (a list) instead of a table")
+    night.add_argument("--workers", type=_workers, default=DEFAULT_WORKERS, metavar="N",
+                       help="refresh N workbooks at a time (default "
+                            f"{DEFAULT_WORKERS}); Google Sheets stay within the quotas")
 
     srv = sub.add_parser(
         "serve",
@@ -91,7 +104,8 @@ def _nightly(args: argparse.Namespace) -> int:
     from .progress import Progress
 
     config = load_config(args.config)
-    reports = run_nightly(config, as_of=args.as_of, progress=Progress(len(config.workbooks)))
+    reports = run_nightly(config, as_of=args.as_of, progress=Progress(len(config.workbooks)),
+                          workers=args.workers)
     if args.json:
         print(json.dumps([r.to_json() for r in reports], ensure_ascii=False, indent=1))
     else:

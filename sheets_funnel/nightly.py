@@ -1,8 +1,11 @@
-"""Refresh many workbooks one after another: the nightly job behind ``sheets-funnel nightly``.
+"""Refresh many workbooks: the nightly job behind ``sheets-funnel nightly``.
 
-Each workbook is refreshed under its lock (:mod:`sheets_funnel.locks`); one that fails or is
-busy is reported and the job goes on with the next. :func:`run_nightly` returns one
-:class:`WorkbookReport` per workbook, in the order of the configuration file.
+Several workbooks are refreshed at once (``workers``), each under its lock
+(:mod:`sheets_funnel.locks`); one that fails or is busy is reported and the job goes on
+with the others. The Google Sheets of one Google identity share one rate limiter
+(:mod:`sheets_funnel.backends.google_quota`), so together they stay under that account's
+and its project's per-minute quotas; local files are not limited. :func:`run_nightly`
+returns one :class:`WorkbookReport` per workbook, in the order of the configuration file.
 """
 
 from __future__ import annotations
@@ -10,11 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from .backends import Backend, open_workbook
+from .backends.google_quota import QuotaPool, RateLimiter
 from .errors import SheetsFunnelError, WorkbookUnusable
 from .locks import DEFAULT_WAIT, WorkbookBusy, workbook_lock
 from .model import TABS, Lang, detect_lang
@@ -23,6 +28,9 @@ from .nightly_config import NightlyConfig, WorkbookEntry
 from .progress import Progress
 from .refresh import RefreshOutcome, refresh
 
+#: Workbooks refreshed at once by default: enough to keep one Google account at its quota
+#: (a refresh spends most of its time waiting for Google), few enough for a small machine.
+DEFAULT_WORKERS = 4
 Status = Literal["ok", "failed", "busy"]
 Opener = Callable[..., Backend]
 _LANG_NAMES = {"en": "an English", "ru": "a Russian"}
@@ -62,15 +70,18 @@ def headline(outcome: RefreshOutcome) -> str:
 def refresh_location(location: str, *, as_of: dt.date | None = None, dry_run: bool = False,
                      credentials: str | Path | None = None, lang: Lang | None = None,
                      lock_wait: float = DEFAULT_WAIT, label: str | None = None,
-                     opener: Opener = open_workbook) -> tuple[Backend, RefreshOutcome]:
+                     opener: Opener = open_workbook,
+                     limiter: RateLimiter | None = None) -> tuple[Backend, RefreshOutcome]:
     """Open a workbook and refresh it under its lock; returns the backend and the outcome.
 
     A dry run only reads and takes no lock. With ``lang`` a workbook in the other language
     is refused (:class:`~sheets_funnel.errors.WorkbookUnusable`). Raises
     :class:`~sheets_funnel.locks.WorkbookBusy` when another refresh holds the lock for
-    longer than ``lock_wait`` seconds.
+    longer than ``lock_wait`` seconds. A Google Sheet's requests are paced by ``limiter``.
     """
     options: dict[str, Any] = {"credentials": str(credentials)} if credentials else {}
+    if limiter is not None:
+        options["limiter"] = limiter
     if dry_run:
         backend = opener(location, **options)
         return backend, _checked_refresh(backend, as_of, True, lang)
@@ -91,14 +102,14 @@ def _checked_refresh(backend: Backend, as_of: dt.date | None, dry_run: bool,
 
 
 def refresh_entry(entry: WorkbookEntry, *, as_of: dt.date | None = None,
-                  lock_wait: float = DEFAULT_WAIT,
-                  opener: Opener = open_workbook) -> WorkbookReport:
+                  lock_wait: float = DEFAULT_WAIT, opener: Opener = open_workbook,
+                  limiter: RateLimiter | None = None) -> WorkbookReport:
     """Refresh one configured workbook and report how it went; never raises an Exception."""
     started = time.monotonic()
     try:
         _, outcome = refresh_location(entry.location, as_of=as_of, credentials=entry.credentials,
                                       lang=entry.lang, lock_wait=lock_wait, label=entry.name,
-                                      opener=opener)
+                                      opener=opener, limiter=limiter)
     except WorkbookBusy as exc:
         return WorkbookReport(entry.name, "busy", exc.exit_code, str(exc),
                               seconds=_since(started))
@@ -120,17 +131,31 @@ def _since(started: float) -> float:
 
 
 def run_nightly(config: NightlyConfig, *, as_of: dt.date | None = None,
-                progress: Progress | None = None,
-                opener: Opener = open_workbook) -> list[WorkbookReport]:
-    """Refresh every workbook of ``config`` in order; one report per workbook."""
-    reports: list[WorkbookReport] = []
-    for n, entry in enumerate(config.workbooks, start=1):
+                progress: Progress | None = None, opener: Opener = open_workbook,
+                workers: int = DEFAULT_WORKERS,
+                quotas: QuotaPool | None = None) -> list[WorkbookReport]:
+    """Refresh every workbook of ``config``, ``workers`` at a time; one report per workbook,
+    in the order of the file.
+
+    Google Sheets are paced by ``quotas`` (default: a pool with the file's ``[quota]``), one
+    limiter per Google identity.
+    """
+    pool = quotas or QuotaPool(config.quota)
+
+    def one(n: int, entry: WorkbookEntry) -> WorkbookReport:
         if progress is not None:
             progress.start(n, entry.name)
-        report = refresh_entry(entry, as_of=as_of, lock_wait=config.lock_wait, opener=opener)
-        reports.append(report)
+        limiter = pool.limiter_for(entry.credentials) if entry.spreadsheet_id else None
+        report = refresh_entry(entry, as_of=as_of, lock_wait=config.lock_wait, opener=opener,
+                               limiter=limiter)
         if progress is not None:
             progress.done(n, report.workbook, report.status, report.message, report.seconds)
+        return report
+
+    numbered = list(enumerate(config.workbooks, start=1))
+    with ThreadPoolExecutor(max_workers=max(1, workers),
+                            thread_name_prefix="nightly") as executor:
+        reports = list(executor.map(lambda item: one(*item), numbered))
     if progress is not None:
         progress.close()
     return reports

@@ -4,6 +4,12 @@
 
     lock_wait = 10                      # optional: seconds to wait for a busy workbook
 
+    [quota]                             # optional: Google's per-minute request quotas
+    reads_per_user = 60                 # (these are Google's defaults; raise them only if
+    writes_per_user = 60                # the Cloud project's quotas were raised)
+    reads_per_project = 300
+    writes_per_project = 300
+
     [credentials.team-a]                # a named Google key, used by the entries below
     file = "keys/team-a.json"           # relative paths are relative to this file
 
@@ -27,16 +33,19 @@ from __future__ import annotations
 
 import math
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
 from .backends import google_id
+from .backends.google_quota import QuotaLimits
 from .errors import SheetsFunnelError
 from .locks import DEFAULT_WAIT, lock_key
 from .model import Lang
 
-_TOP_KEYS = {"workbook", "credentials", "lock_wait"}
+_TOP_KEYS = {"workbook", "credentials", "lock_wait", "quota"}
+_QUOTA_COUNTS = ("reads_per_user", "writes_per_user", "reads_per_project",
+                 "writes_per_project")
 _WORKBOOK_KEYS = {"location", "name", "lang", "credentials"}
 _CREDENTIAL_KEYS = {"file"}
 LANGS: tuple[Lang, ...] = ("en", "ru")
@@ -76,6 +85,7 @@ class NightlyConfig:
     source: Path
     workbooks: tuple[WorkbookEntry, ...]
     lock_wait: float = DEFAULT_WAIT
+    quota: QuotaLimits = field(default_factory=QuotaLimits)
 
     def google_ids(self) -> frozenset[str]:
         """The ids of the Google spreadsheets listed (the service's allow-list)."""
@@ -127,7 +137,28 @@ def parse_config(data: dict[str, Any], source: Path) -> NightlyConfig:
                               f"{seen[key].where}")
         seen[key] = entry
         entries.append(entry)
-    return NightlyConfig(source, tuple(entries), float(lock_wait))
+    quota = _quota(data.get("quota", {}), where)
+    return NightlyConfig(source, tuple(entries), float(lock_wait), quota)
+
+
+def _quota(table: object, where: str) -> QuotaLimits:
+    place = f"{where}: [quota]"
+    if not isinstance(table, dict):
+        raise ConfigError(f"{place} must be a table of requests per minute")
+    _no_unknown(table, {*_QUOTA_COUNTS, "minute"}, place)
+    counts: dict[str, int] = {}
+    for key in _QUOTA_COUNTS:
+        value = table.get(key, getattr(QuotaLimits, key))
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 1_000_000:
+            raise ConfigError(f"{place}: {key} must be a whole number of requests per minute "
+                              f"from 1 to 1000000, not {value!r}")
+        counts[key] = value
+    minute = table.get("minute", QuotaLimits.minute)
+    if (not isinstance(minute, int | float) or isinstance(minute, bool)
+            or not math.isfinite(minute) or not 0 < minute <= 3600):
+        raise ConfigError(f"{place}: minute must be a number of seconds above 0, at most "
+                          "3600 (Google's is 60)")
+    return QuotaLimits(**counts, minute=float(minute))
 
 
 def _no_unknown(table: dict[str, Any], allowed: set[str], where: str) -> None:

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import sys
+import threading
 from typing import TextIO
 
 _BAR = 24
 
 
 class Progress:
-    """Reports each workbook as it starts and ends.
+    """Reports each workbook as it starts and ends; safe to call from several threads.
 
     On a terminal (``interactive``; default: whether ``stream`` is one) a single line is
-    redrawn: ``[#######.........] 2/5 North``; otherwise each workbook gets a plain log line
-    when it ends: ``[2/5] North: ok (0.4 s) 15 deals, ...``.
+    redrawn with how many workbooks are done: ``[#######.........] 2/5 North``; otherwise
+    each workbook gets one whole log line when it ends, numbered by its place in the list
+    (with several workers they may end out of order): ``[2/5] North: ok (0.4 s) 15 deals, ...``.
     """
 
     def __init__(self, total: int, stream: TextIO | None = None,
@@ -25,6 +27,8 @@ class Progress:
             interactive = bool(isatty()) if callable(isatty) else False
         self.interactive = interactive
         self._width = 0
+        self._done = 0
+        self._lock = threading.Lock()
 
     def _draw(self, done: int, text: str) -> None:
         filled = round(_BAR * done / self.total) if self.total else _BAR
@@ -37,20 +41,24 @@ class Progress:
     def start(self, n: int, name: str) -> None:
         """Workbook ``n`` (1-based) named ``name`` is being refreshed."""
         if self.interactive:
-            self._draw(n - 1, f"{name}…")
+            with self._lock:
+                self._draw(self._done, f"{name}…")
 
     def done(self, n: int, name: str, status: str, message: str, seconds: float) -> None:
         """Workbook ``n`` ended with ``status`` (ok, failed, busy) after ``seconds``."""
-        if self.interactive:
-            self._draw(n, f"{name}: {status}")
-        else:
-            self.stream.write(f"[{n}/{self.total}] {name}: {status} ({seconds:.1f} s) "
-                              f"{message}\n")
-            self.stream.flush()
+        with self._lock:
+            self._done += 1
+            if self.interactive:
+                self._draw(self._done, f"{name}: {status}")
+            else:
+                self.stream.write(f"[{n}/{self.total}] {name}: {status} ({seconds:.1f} s) "
+                                  f"{message}\n")
+                self.stream.flush()
 
     def close(self) -> None:
         """End the bar's line on a terminal."""
-        if self.interactive and self._width:
-            self.stream.write("\n")
-            self.stream.flush()
-            self._width = 0
+        with self._lock:
+            if self.interactive and self._width:
+                self.stream.write("\n")
+                self.stream.flush()
+                self._width = 0

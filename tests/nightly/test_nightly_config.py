@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from sheets_funnel.backends.google_quota import QuotaLimits
 from sheets_funnel.nightly_config import ConfigError, load_config
 
 SID = "1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
@@ -45,6 +46,15 @@ credentials = "team-a"
     assert loaded.google_ids() == {SID}
     assert loaded.credentials_for(SID) == tmp_path / "keys" / "a.json"
     assert south.where == f'workbook 2 ("{SID}")'
+    assert loaded.quota == QuotaLimits(60, 60, 300, 300, 60.0)  # Google's defaults
+
+
+def test_quotas_can_be_set(tmp_path):
+    path = config(tmp_path, "[quota]\nreads_per_user = 15\nwrites_per_project = 1000\n"
+                            "minute = 2.5\n[[workbook]]\nlocation = 'a.xlsx'\n")
+    assert load_config(path).quota == QuotaLimits(reads_per_user=15, writes_per_user=60,
+                                                  reads_per_project=300,
+                                                  writes_per_project=1000, minute=2.5)
 
 
 @pytest.mark.parametrize(
@@ -73,6 +83,18 @@ credentials = "team-a"
         ("lock_wait = -1\n[[workbook]]\nlocation = 'a.xlsx'\n",
          "lock_wait must be a number of seconds from 0 to 3600"),
         ("workbooks = []\n", "unknown key 'workbooks'"),
+        ("[quota]\nreads_per_user = 0\n[[workbook]]\nlocation = 'a.xlsx'\n",
+         "[quota]: reads_per_user must be a whole number of requests per minute from 1 to "
+         "1000000, not 0"),
+        ("[quota]\nwrites_per_user = 1.5\n[[workbook]]\nlocation = 'a.xlsx'\n",
+         "[quota]: writes_per_user must be a whole number"),
+        ("[quota]\nminute = 0\n[[workbook]]\nlocation = 'a.xlsx'\n",
+         "[quota]: minute must be a number of seconds above 0"),
+        ("[quota]\nreads = 5\n[[workbook]]\nlocation = 'a.xlsx'\n",
+         "[quota]: unknown key 'reads'; expected one of minute, reads_per_project, "
+         "reads_per_user, writes_per_project, writes_per_user"),
+        ("quota = 5\n[[workbook]]\nlocation = 'a.xlsx'\n",
+         "[quota] must be a table of requests per minute"),
         ("[[workbook]\n", "not valid TOML"),
     ],
 )

@@ -181,7 +181,7 @@ def test_progress_bar_is_redrawn_on_a_terminal(tmp_path):
     config = load_config(write_config(tmp_path, '[[workbook]]\nlocation = "north.xlsx"\n'
                                                 '[[workbook]]\nlocation = "west.xlsx"\n'))
     screen = io.StringIO()
-    reports = run_nightly(config, progress=Progress(2, screen, interactive=True))
+    reports = run_nightly(config, progress=Progress(2, screen, interactive=True), workers=1)
     assert [r.status for r in reports] == ["ok", "ok"]
     drawn = screen.getvalue()
     assert drawn.count("\r") == 4 and drawn.endswith("\n") and "\n" not in drawn[:-1]
