@@ -13,6 +13,7 @@ from .errors import BackendMissing, SheetsFunnelError, error_message
 from .locks import DEFAULT_WAIT
 from .nightly import DEFAULT_WORKERS, refresh_location
 from .report import text_report
+from .shard import Shard
 from .templates import new_google_layout, new_workbook
 
 
@@ -31,6 +32,13 @@ def _workers(text: str) -> int:
     if not 1 <= value <= 64:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of workers from 1 to 64")
     return value
+
+
+def _shard(text: str) -> Shard:
+    try:
+        return Shard.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -85,6 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
     night.add_argument("--workers", type=_workers, default=DEFAULT_WORKERS, metavar="N",
                        help="refresh N workbooks at a time (default "
                             f"{DEFAULT_WORKERS}); Google Sheets stay within the quotas")
+    night.add_argument("--shard", type=_shard, metavar="K/N",
+                       help="refresh only shard K of N: N machines with K = 1..N share the "
+                            "list, each workbook refreshed by exactly one (docs/scheduling.md)")
 
     srv = sub.add_parser(
         "serve",
@@ -104,6 +115,10 @@ def _nightly(args: argparse.Namespace) -> int:
     from .progress import Progress
 
     config = load_config(args.config)
+    if args.shard is not None:
+        config = args.shard.select(config)
+        print(f"shard {args.shard}: {len(config.workbooks)} workbook(s) of {args.config}",
+              file=sys.stderr)
     reports = run_nightly(config, as_of=args.as_of, progress=Progress(len(config.workbooks)),
                           workers=args.workers)
     if args.json:

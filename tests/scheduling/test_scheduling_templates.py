@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import configparser
+import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -92,3 +94,42 @@ def test_the_crontab_line_in_the_docs_runs_the_nightly_job():
     lines = [line for line in docs.splitlines() if re.match(r"^[\d*/,-]+( [\d*/,-]+){4} ", line)]
     assert lines, "no crontab line in docs/scheduling.md"
     assert all("/sheets-funnel nightly /etc/sheets-funnel/nightly.toml" in line for line in lines)
+
+
+def test_the_matrix_workflow_runs_each_shard_once():
+    workflow = yaml.safe_load((SCHEDULING / "nightly-matrix-workflow.yml").read_text("utf-8"))
+    job = workflow["jobs"]["refresh"]
+    shards = int(job["env"]["SHARDS"])
+    assert job["strategy"]["matrix"]["shard"] == list(range(1, shards + 1))
+    assert job["strategy"]["fail-fast"] is False
+    runs = [step.get("run", "") for step in job["steps"]]
+    assert any(run.startswith('sheets-funnel nightly nightly.toml --shard '
+                              '"${{ matrix.shard }}/$SHARDS"') for run in runs)
+    key_step = next(step for step in job["steps"] if "GOOGLE_KEY" in step.get("env", {}))
+    assert key_step["env"]["GOOGLE_KEY"] == (
+        "${{ secrets[format('SHEETS_FUNNEL_GOOGLE_KEY_{0}', matrix.shard)] }}")
+
+
+def test_the_indexed_job_gives_each_pod_its_shard_and_key():
+    cron = yaml.safe_load((SCHEDULING / "nightly-indexed-job.yaml").read_text("utf-8"))
+    assert (cron["apiVersion"], cron["kind"]) == ("batch/v1", "CronJob")
+    assert cron["spec"]["schedule"] == "30 2 * * *"
+    job = cron["spec"]["jobTemplate"]["spec"]
+    (container,) = job["template"]["spec"]["containers"]
+    shards = int(next(e["value"] for e in container["env"] if e["name"] == "SHARDS"))
+    assert job["completionMode"] == "Indexed"
+    assert job["completions"] == job["parallelism"] == shards == 4
+    # run the pod's shell line for every index, with the install skipped and the command
+    # replaced by one that prints its key file and arguments
+    script = container["args"][0]
+    assert script.startswith('pip install --quiet "sheets-funnel[google]" && ')
+    shown = ("exec " + shlex.quote(sys.executable) + " -c 'import os, sys; "
+             "print(os.environ[\"GOOGLE_APPLICATION_CREDENTIALS\"], *sys.argv[1:])'")
+    script = script.replace('pip install --quiet "sheets-funnel[google]"', "true")
+    script = script.replace("exec sheets-funnel", shown)
+    for index in range(shards):
+        done = subprocess.run(["/bin/sh", "-c", script], capture_output=True, text=True,
+                              env={**os.environ, "JOB_COMPLETION_INDEX": str(index),
+                                   "SHARDS": str(shards)}, check=True)
+        assert done.stdout.split() == [f"/keys/key-{index + 1}.json", "nightly",
+                                       "/config/nightly.toml", "--shard", f"{index + 1}/4"]
