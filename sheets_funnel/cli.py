@@ -60,6 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
     ref.add_argument("--json", action="store_true", help="print the JSON summary on stdout")
     ref.add_argument("--dry-run", action="store_true", help="compute and print, write nothing")
     ref.add_argument("--credentials", help="Google: a service-account or OAuth client key file")
+    ref.add_argument("--adopt-tabs", action="store_true",
+                     help="replace existing Funnel, Focus and History tabs that sheets-funnel "
+                          "did not write (their content is lost)")
     ref.add_argument("--wait", type=float, default=DEFAULT_WAIT, metavar="SECONDS",
                      help="wait this long for another refresh of the workbook to end "
                           f"(default {DEFAULT_WAIT:g})")
@@ -160,7 +163,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             backend, outcome = refresh_location(args.workbook, as_of=args.as_of,
                                                 dry_run=args.dry_run,
                                                 credentials=args.credentials,
-                                                lock_wait=args.wait)
+                                                lock_wait=args.wait,
+                                                adopt_tabs=args.adopt_tabs)
             if args.json:
                 print(json.dumps(outcome.summary(), ensure_ascii=False, indent=1))
             else:

@@ -14,6 +14,8 @@ _EN: dict[str, str] = {
     "as_of": "As of",
     "period": "Period",
     "to": "to",
+    "rewritten": "Funnel, Focus and History are rewritten at every refresh: notes typed into "
+                 "them are replaced.",
     "stage": "Stage",
     "open": "Open deals",
     "advanced": "Advanced",
@@ -95,6 +97,8 @@ _RU: dict[str, str] = {
     "as_of": "На дату",
     "period": "Период",
     "to": "по",
+    "rewritten": "Сводка, Фокус и История перезаписываются при каждом обновлении: заметки, "
+                 "введённые в них, заменяются.",
     "stage": "Этап",
     "open": "Открытые сделки",
     "advanced": "Прошли дальше",

@@ -70,35 +70,36 @@ def headline(outcome: RefreshOutcome) -> str:
 def refresh_location(location: str, *, as_of: dt.date | None = None, dry_run: bool = False,
                      credentials: str | Path | None = None, lang: Lang | None = None,
                      lock_wait: float = DEFAULT_WAIT, label: str | None = None,
-                     opener: Opener = open_workbook,
-                     limiter: RateLimiter | None = None) -> tuple[Backend, RefreshOutcome]:
+                     opener: Opener = open_workbook, limiter: RateLimiter | None = None,
+                     adopt_tabs: bool = False) -> tuple[Backend, RefreshOutcome]:
     """Open a workbook and refresh it under its lock; returns the backend and the outcome.
 
     A dry run only reads and takes no lock. With ``lang`` a workbook in the other language
     is refused (:class:`~sheets_funnel.errors.WorkbookUnusable`). Raises
     :class:`~sheets_funnel.locks.WorkbookBusy` when another refresh holds the lock for
     longer than ``lock_wait`` seconds. A Google Sheet's requests are paced by ``limiter``.
+    ``adopt_tabs``: see :func:`~sheets_funnel.refresh.refresh`.
     """
     options: dict[str, Any] = {"credentials": str(credentials)} if credentials else {}
     if limiter is not None:
         options["limiter"] = limiter
     if dry_run:
         backend = opener(location, **options)
-        return backend, _checked_refresh(backend, as_of, True, lang)
+        return backend, _checked_refresh(backend, as_of, True, lang, adopt_tabs)
     with workbook_lock(location, lock_wait, label=label):
         backend = opener(location, **options)
-        return backend, _checked_refresh(backend, as_of, False, lang)
+        return backend, _checked_refresh(backend, as_of, False, lang, adopt_tabs)
 
 
 def _checked_refresh(backend: Backend, as_of: dt.date | None, dry_run: bool,
-                     lang: Lang | None) -> RefreshOutcome:
+                     lang: Lang | None, adopt_tabs: bool = False) -> RefreshOutcome:
     if lang is not None:
         found = detect_lang(backend.tab_names())
         if found is not None and found != lang:
             raise WorkbookUnusable(
                 f"{backend.label}: expected {_LANG_NAMES[lang]} workbook (a "
                 f"{TABS[lang].pipeline!r} tab), found a {TABS[found].pipeline!r} tab")
-    return refresh(backend, as_of=as_of, dry_run=dry_run)
+    return refresh(backend, as_of=as_of, dry_run=dry_run, adopt_tabs=adopt_tabs)
 
 
 def refresh_entry(entry: WorkbookEntry, *, as_of: dt.date | None = None,

@@ -14,6 +14,7 @@ from . import movement as moves
 from .backends.base import Backend
 from .funnel import FunnelResult, compute
 from .model import STATE_TAB, find_tab
+from .ownership import check_owned_tabs
 from .parse import ParsedWorkbook, parse_workbook, resolve_tabs
 from .render import render_tabs
 from .summary import to_summary
@@ -36,15 +37,18 @@ class RefreshOutcome:
 
 
 def refresh(
-    backend: Backend, as_of: dt.date | None = None, dry_run: bool = False
+    backend: Backend, as_of: dt.date | None = None, dry_run: bool = False,
+    adopt_tabs: bool = False,
 ) -> RefreshOutcome:
     """Refresh one workbook: read its tabs once, compute, write the owned tabs once.
 
     Raises :class:`~sheets_funnel.errors.WorkbookUnusable` before any write
     when the workbook cannot be used. With ``dry_run`` nothing is written.
+    An existing Funnel, Focus or History tab that sheets-funnel did not write
+    is refused (:mod:`sheets_funnel.ownership`) unless ``adopt_tabs`` is set.
     """
     with _paused_gc():
-        return _refresh(backend, as_of or dt.date.today(), dry_run)
+        return _refresh(backend, as_of or dt.date.today(), dry_run, adopt_tabs)
 
 
 @contextlib.contextmanager
@@ -60,12 +64,14 @@ def _paused_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _refresh(backend: Backend, day: dt.date, dry_run: bool) -> RefreshOutcome:
+def _refresh(backend: Backend, day: dt.date, dry_run: bool, adopt_tabs: bool) -> RefreshOutcome:
     check = getattr(backend, "check_unlocked", None)
     if not dry_run and callable(check):
         check()
     names = backend.tab_names()
     lang, tabs = resolve_tabs(names)
+    if not adopt_tabs:
+        check_owned_tabs(backend.label, names, lang)
     tabs = replace(tabs, state=find_tab(names, STATE_TAB) or STATE_TAB)
     log.info("reading %s", backend.label)
     data = backend.read([tabs.pipeline, tabs.settings, tabs.history, tabs.state])

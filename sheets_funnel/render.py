@@ -53,7 +53,7 @@ def render_funnel(result: FunnelResult, issues: Sequence[Issue], lang: Lang,
     rows: Rows = [
         [Heading(t["title"]), None, t["as_of"], result.as_of],
         [t["period"], result.period_start, t["to"], result.period_end],
-        [],
+        [t["rewritten"]],
         _headings(t["stage"], t["open"], t["advanced"], t["dropped"], t["rate"],
                   t["close_rate"], t["needed"], t["needed_full"], t["note"]),
     ]

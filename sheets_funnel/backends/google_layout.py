@@ -1,11 +1,12 @@
 """Lay out an existing Google spreadsheet like the template, in one batchUpdate.
 
-Adds the five tabs (those missing), the Pipeline headers with Stage and
-Status dropdowns, date checks and formats, the Flags column (one
-ARRAYFORMULA that looks every deal up in Focus), the colouring of flagged
-deals, the Settings keys with their defaults, the owned tabs' first content
-and the funnel chart over the Funnel tab's fixed stage table. Tabs of the
-user's other than these are left alone.
+Adds the five tabs (those missing) and the hidden state tab that marks the
+owned tabs as sheets-funnel's (:mod:`sheets_funnel.ownership`), the Pipeline
+headers with Stage and Status dropdowns, date checks and formats, the Flags
+column (one ARRAYFORMULA that looks every deal up in Focus), the colouring of
+flagged deals, the Settings keys with their defaults, the owned tabs' first
+content and the funnel chart over the Funnel tab's fixed stage table. Tabs of
+the user's other than these are left alone.
 """
 
 from __future__ import annotations
@@ -63,6 +64,10 @@ def layout_requests(lang: Lang, sheets: list[SheetInfo],
         requests.append({"addSheet": {"properties": {
             "sheetId": ids[title], "title": title, "index": index,
             "gridProperties": {"rowCount": 1000, "columnCount": 26, "frozenRowCount": 1}}}})
+    if tabs.state not in by_title:  # marks Funnel, Focus and History as sheets-funnel's
+        requests.append({"addSheet": {"properties": {
+            "sheetId": next_id, "title": tabs.state, "hidden": True,
+            "gridProperties": {"rowCount": 100, "columnCount": 26}}}})
     pipe = ids[tabs.pipeline]
     requests += _rows(pipe, [[Heading(h) for h in pipeline_header(lang)]])
     requests.append({"repeatCell": {
