@@ -23,7 +23,7 @@ OPEN_STAGES = range(5)
 FLAGGED_STAGES = range(1, 5)
 
 
-def _key(text: str) -> str:
+def normalise(text: str) -> str:
     """Normalise a name for matching: trimmed, lower case, inner spaces folded."""
     return " ".join(text.split()).casefold()
 
@@ -46,7 +46,7 @@ STAGE_ORDER: tuple[StageName, ...] = (
     StageName.LOST,
 )
 STAGE_LOOKUP: dict[str, StageName] = {
-    _key(alias): stage for n, stage in enumerate(STAGE_ORDER) for alias in stage_names(n)
+    normalise(alias): stage for n, stage in enumerate(STAGE_ORDER) for alias in stage_names(n)
 }
 
 
@@ -61,20 +61,20 @@ class Status(enum.Enum):
 #: The statuses in the order of ``Vocabulary.statuses``.
 STATUS_ORDER: tuple[Status, ...] = (Status.OPEN, Status.WON, Status.LOST)
 STATUS_LOOKUP: dict[str, Status] = {
-    _key(alias): status for n, status in enumerate(STATUS_ORDER) for alias in status_names(n)
+    normalise(alias): status for n, status in enumerate(STATUS_ORDER) for alias in status_names(n)
 }
 
 
 @functools.lru_cache(maxsize=1024)
 def lookup_stage(text: str) -> StageName | None:
     """The stage a cell's text names, or None when it names none."""
-    return STAGE_LOOKUP.get(_key(text))
+    return STAGE_LOOKUP.get(normalise(text))
 
 
 @functools.lru_cache(maxsize=1024)
 def lookup_status(text: str) -> Status | None:
     """The status a cell's text names, or None when it names none."""
-    return STATUS_LOOKUP.get(_key(text))
+    return STATUS_LOOKUP.get(normalise(text))
 
 
 @dataclass(frozen=True)
@@ -112,13 +112,13 @@ COLUMNS: tuple[Column, ...] = (
     _column("closed", False, "date"),
 )
 HEADER_LOOKUP: dict[str, Column] = {
-    _key(name): col for col in COLUMNS for name in (col.en, col.ru)
+    normalise(name): col for col in COLUMNS for name in (col.en, col.ru)
 }
 
 
 def lookup_header(text: str) -> Column | None:
     """The Pipeline column a header cell names, or None for a column of the user's own."""
-    return HEADER_LOOKUP.get(_key(text))
+    return HEADER_LOOKUP.get(normalise(text))
 
 
 @dataclass(frozen=True)
@@ -158,13 +158,13 @@ SETTINGS: tuple[SettingKey, ...] = (
     _setting("average_deal_value", "number"),
 )
 SETTING_LOOKUP: dict[str, SettingKey] = {
-    _key(name): key for key in SETTINGS for name in (key.en, key.ru)
+    normalise(name): key for key in SETTINGS for name in (key.en, key.ru)
 }
 
 
 def lookup_setting(text: str) -> SettingKey | None:
     """The Settings key a column-A cell names, or None."""
-    return SETTING_LOOKUP.get(_key(text))
+    return SETTING_LOOKUP.get(normalise(text))
 
 
 #: The owned tab that keeps each deal's stage at the last refresh (same name in every language).
@@ -194,7 +194,7 @@ TABS: dict[Lang, TabNames] = {lang: TabNames(*VOCABULARY[lang].tabs) for lang in
 def find_tab(names: list[str], wanted: str) -> str | None:
     """The actual name of the tab matching ``wanted`` (any case, spaces trimmed)."""
     for name in names:
-        if _key(name) == _key(wanted):
+        if normalise(name) == normalise(wanted):
             return name
     return None
 

@@ -21,6 +21,7 @@ import pandas as pd
 
 from .cells import Heading, Rows, as_text, from_serial, parse_date
 from .model import CLOSED, Lang, StageName, lookup_stage
+from .own_names import OwnNames
 from .parse import map_headers
 
 MoveKind = Literal["advanced", "slipped", "won", "lost", "new", "removed", "reopened"]
@@ -164,11 +165,11 @@ def carry_forward(previous: Snapshot | None, current: Snapshot,
     return Snapshot(current.as_of, kept)
 
 
-def listed_ids(tab: str, rows: Rows, lang: Lang) -> set[str]:
+def listed_ids(tab: str, rows: Rows, lang: Lang, names: OwnNames | None = None) -> set[str]:
     """The keys of every Deal ID in the Pipeline's rows, including rows left out as errors."""
     if not rows:
         return set()
-    column = map_headers(tab, list(rows[0]), lang)["deal_id"]
+    column = map_headers(tab, list(rows[0]), lang, names)["deal_id"]
     keys = {(cell if type(cell) is str else as_text(cell)).strip().casefold()
             for row in rows[1:] if len(row) > column and (cell := row[column]) is not None}
     keys.discard("")

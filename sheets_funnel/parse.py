@@ -39,11 +39,9 @@ from .model import (
     TabNames,
     detect_lang,
     find_tab,
-    lookup_header,
     lookup_setting,
-    lookup_stage,
-    lookup_status,
 )
+from .own_names import OwnNames, read_own_names
 from .vocabulary import VOCABULARY, spoken_list
 
 DEAL_COLUMNS = (
@@ -108,6 +106,8 @@ class ParsedWorkbook:
     settings: Settings
     issues: list[Issue] = field(default_factory=list)
     history: Rows = field(default_factory=list)
+    #: The team's own stage, status and column names from Settings (CONTRACT §7).
+    names: OwnNames = field(default_factory=OwnNames)
 
 
 def resolve_tabs(names: list[str]) -> tuple[Lang, TabNames]:
@@ -136,8 +136,11 @@ def parse_workbook(lang: Lang, tabs: TabNames, data: dict[str, Rows],
     ``date1904``: the workbook counts serial day numbers from 1904-01-01, so a plain
     number in a date cell is read in that system.
     """
-    settings = parse_settings(tabs.settings, data.get(tabs.settings, []), lang, date1904)
-    deals, issues = parse_pipeline(tabs.pipeline, data.get(tabs.pipeline, []), lang, date1904)
+    settings_rows = data.get(tabs.settings, [])
+    settings = parse_settings(tabs.settings, settings_rows, lang, date1904)
+    names = read_own_names(tabs.settings, settings_rows)
+    deals, issues = parse_pipeline(tabs.pipeline, data.get(tabs.pipeline, []), lang, date1904,
+                                   names)
     return ParsedWorkbook(
         lang=lang,
         tabs=tabs,
@@ -145,6 +148,7 @@ def parse_workbook(lang: Lang, tabs: TabNames, data: dict[str, Rows],
         settings=settings,
         issues=issues,
         history=_dated_history(data.get(tabs.history, []), date1904),
+        names=names,
     )
 
 
@@ -159,23 +163,27 @@ def _dated_history(rows: Rows, date1904: bool) -> Rows:
     return out
 
 
-def map_headers(tab: str, header: list[Any], lang: Lang) -> dict[str, int]:
-    """Field name → column index of the Pipeline header row.
+def map_headers(tab: str, header: list[Any], lang: Lang,
+                names: OwnNames | None = None) -> dict[str, int]:
+    """Field name → column index of the Pipeline header row, the team's own names honoured.
 
     Raises BadHeader for a required header missing or a known header twice.
     """
+    names = names or OwnNames()
     found: dict[str, int] = {}
     for index, cell in enumerate(header):
         if is_blank(cell):
             continue
-        col = lookup_header(as_text(cell))
+        col = names.header(as_text(cell))
         if col is None:
             continue
         if col.field in found:
             first = column_letter(found[col.field])
+            keys = [k for i in (found[col.field], index) if (k := names.key_of(as_text(header[i])))]
+            mapped = f" (mapped by Settings {', '.join(map(repr, keys))})" if keys else ""
             raise BadHeader(
                 f"{tab}!{first}1 and {tab}!{column_letter(index)}1 are both the "
-                f"{_header_name(col, lang)!r} column; keep one of them"
+                f"{_header_name(col, lang)!r} column{mapped}; keep one of them"
             )
         found[col.field] = index
     missing = [_header_name(c, lang) for c in COLUMNS if c.required and c.field not in found]
@@ -257,18 +265,19 @@ _COLUMN = {c.field: c for c in COLUMNS}
 
 
 def _stage_and_status(cells: _Cells, k: int, stage_raw: Any, status_raw: Any,
-                      stage_text: str, status_text: str, has_fa: bool) -> tuple[int, str]:
+                      stage_text: str, status_text: str, has_fa: bool,
+                      names: OwnNames) -> tuple[int, str]:
     """The deal's furthest stage (0–5) and status ('open', 'won', 'lost'); -1 on error."""
     stage: StageName | None = None
     if not stage_text:
         cells.issue(k, "stage", stage_raw, "missing Stage", _STAGE_EXPECTED)
     else:
-        stage = lookup_stage(stage_text)
+        stage = names.stage(stage_text)
         if stage is None:
             cells.issue(k, "stage", stage_raw, "unknown stage", _STAGE_EXPECTED)
     status: Status | None = None
     if status_text:
-        status = lookup_status(status_text)
+        status = names.status(status_text)
         if status is None:
             cells.issue(k, "status", status_raw, "unknown status", _STATUS_EXPECTED)
     if stage is None or (status_text and status is None):
@@ -298,8 +307,11 @@ def _is_blank_row(cells: list[Any]) -> bool:
 
 
 def parse_pipeline(tab: str, rows: Rows, lang: Lang,
-                   date1904: bool = False) -> tuple[pd.DataFrame, list[Issue]]:
+                   date1904: bool = False,
+                   names: OwnNames | None = None) -> tuple[pd.DataFrame, list[Issue]]:
     """The valid deals of the Pipeline tab, one per row, and the row issues.
+
+    ``names`` are the team's own stage, status and column names (CONTRACT §7).
 
     Dates are serial day numbers of the 1900 system (float, NaN when blank), whatever the
     workbook's own date system; ``stage`` is the furthest stage 0–5 (won deals 5);
@@ -310,7 +322,8 @@ def parse_pipeline(tab: str, rows: Rows, lang: Lang,
             f"{tab} row 1 has no headers; expected "
             f"{', '.join(_header_name(c, lang) for c in COLUMNS if c.required)} at least"
         )
-    header = map_headers(tab, list(rows[0]), lang)
+    names = names or OwnNames()
+    header = map_headers(tab, list(rows[0]), lang, names)
     kept = [(n + 2, r) for n, r in enumerate(rows[1:]) if not _is_blank_row(r)]
     cells = _Cells(tab, kept, header, lang, date1904)
     deal_id = cells.text("deal_id", required=True)
@@ -327,7 +340,7 @@ def parse_pipeline(tab: str, rows: Rows, lang: Lang,
     records: list[tuple[Any, ...]] = []
     for k, (row, _) in enumerate(kept):
         stage, status = _stage_and_status(cells, k, stage_raw[k], status_raw[k], stage_text[k],
-                                          status_text[k], fa[k] == fa[k])
+                                          status_text[k], fa[k] == fa[k], names)
         if status == "won" and closed[k] < fa[k]:
             cells.issue(k, "closed", cells.raw("closed")[k],
                         "Closed Date before First Appointment Date",

@@ -81,7 +81,7 @@ def _refresh(backend: Backend, day: dt.date, dry_run: bool, adopt_tabs: bool) ->
     result = compute(parsed.deals, parsed.settings, day)
     previous = moves.read_state(data.get(tabs.state, []), date1904)
     current = moves.snapshot(parsed.deals, day)
-    listed = moves.listed_ids(tabs.pipeline, data.get(tabs.pipeline, []), lang)
+    listed = moves.listed_ids(tabs.pipeline, data.get(tabs.pipeline, []), lang, parsed.names)
     movement = moves.compare(previous, current, listed)
     written: list[str] = []
     if not dry_run:

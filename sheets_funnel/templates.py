@@ -156,6 +156,8 @@ def _settings_sheet(book: Any, f: dict[str, Any], lang: Lang, values: dict[str, 
         elif key.kind == "date":
             ws.write_blank(r, 1, None, f["date"])
         ws.write_string(r, 2, key.default(lang), f["note"])
+    example = VOCABULARY[lang].mapping_example
+    ws.write_row(len(SETTINGS) + 2, 0, example, f["note"])
 
 
 def _write_rows(ws: Any, rows: Rows, f: dict[str, Any]) -> None:

@@ -36,6 +36,8 @@ class Vocabulary:
     settings_header: tuple[str, str, str]
     #: Own-name mapping kind ("stage", "status", "column") → Settings key prefix.
     mapping: dict[str, str]
+    #: The template's commented-out example of a mapping row: key, value, explanation.
+    mapping_example: tuple[str, str, str]
     #: The Funnel tab's and the funnel chart's title.
     title: str
     #: The word joining the last item of a list ("or").
@@ -74,6 +76,10 @@ VOCABULARY: dict[Lang, Vocabulary] = {
         flags_header="Flags",
         settings_header=("Setting", "Value", "Default"),
         mapping={"stage": "Stage", "status": "Status", "column": "Column"},
+        mapping_example=(
+            "# Stage: Discovery", "First Appointment",
+            "example: without the #, the Stage “Discovery” reads as First Appointment; "
+            "Status: and Column: rows map statuses and headers the same way"),
         title="Sales funnel",
         or_="or",
     ),
@@ -108,6 +114,10 @@ VOCABULARY: dict[Lang, Vocabulary] = {
         flags_header="Флаги",
         settings_header=("Параметр", "Значение", "По умолчанию"),
         mapping={"stage": "Этап", "status": "Статус", "column": "Колонка"},
+        mapping_example=(
+            "# Этап: Знакомство", "Первая встреча",
+            "пример: без # этап «Знакомство» читается как «Первая встреча»; строки Статус: и "
+            "Колонка: так же задают свои статусы и заголовки"),
         title="Воронка продаж",
         or_="или",
     ),

@@ -7,12 +7,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import make_book
 
 from sheets_funnel.backends.xlsx import XlsxWorkbook
 from sheets_funnel.backends.xlsx_package import find_styles
-from sheets_funnel.model import SETTINGS
 from sheets_funnel.refresh import refresh
-from sheets_funnel.templates import STAGE_CHOICES, build_workbook, flags_formula
+from sheets_funnel.templates import build_workbook, flags_formula
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 TABS = {"en": ["Pipeline", "Settings", "Funnel", "Focus", "History", "_funnel_state"],
@@ -37,7 +37,8 @@ def test_committed_template_matches_a_fresh_build(tmp_path, lang):
 @pytest.mark.parametrize("lang", ["en", "ru"])
 def test_pipeline_has_dropdowns_date_checks_flags_lookup_and_colouring(lang):
     sheet = xml(TEMPLATES / f"pipeline-{lang}.xlsx", "xl/worksheets/sheet1.xml")
-    stages = ",".join(STAGE_CHOICES[lang])
+    stages = {"en": "Opportunity,First Appointment,#1,#2,#3,Closed,Lost",
+              "ru": "Возможность,Первая встреча,№1,№2,№3,Сделка,Проиграна"}[lang]
     assert f'<formula1>"{stages}"</formula1>' in sheet
     assert 'type="date"' in sheet  # date columns reject text (as a warning)
     focus = TABS[lang][3]
@@ -47,13 +48,46 @@ def test_pipeline_has_dropdowns_date_checks_flags_lookup_and_colouring(lang):
     assert "<formula>LEN($L2)&gt;0</formula>" in sheet
 
 
+SETTINGS_KEYS = {  # CONTRACT §3
+    "en": ["Sales Target", "Period Start", "Period End", "Sales Cycle Days", "Cycle Tolerance",
+           "Lookback Days", "Min Sample", "Revenue Target", "Average Deal Value"],
+    "ru": ["План продаж", "Начало периода", "Конец периода", "Цикл продаж, дней", "Допуск цикла",
+           "Глубина истории, дней", "Мин. выборка", "План выручки", "Средняя сумма сделки"],
+}
+
+
 @pytest.mark.parametrize("lang", ["en", "ru"])
 def test_settings_tab_lists_every_key_with_its_default(lang):
     book = XlsxWorkbook(TEMPLATES / f"pipeline-{lang}.xlsx")
     rows = book.read([TABS[lang][1]])[TABS[lang][1]]
-    keys = [row[0] for row in rows[1:]]
-    assert keys == [k.ru if lang == "ru" else k.en for k in SETTINGS]
-    assert all(row[2] for row in rows[1:])  # every key says its default
+    keys = [row[0] for row in rows[1:10]]
+    assert keys == SETTINGS_KEYS[lang]
+    assert all(row[2] for row in rows[1:10])  # every key says its default
+    assert rows[7][2] == "5"  # Min Sample
+
+
+@pytest.mark.parametrize(("lang", "example"), [
+    ("en", ["# Stage: Discovery", "First Appointment"]),
+    ("ru", ["# Этап: Знакомство", "Первая встреча"]),
+])
+def test_settings_tab_shows_one_commented_own_name_example(tmp_path, lang, example):
+    settings = TABS[lang][1]
+    rows = XlsxWorkbook(TEMPLATES / f"pipeline-{lang}.xlsx").read([settings])[settings]
+    assert rows[11][:2] == example
+    assert rows[11][2].startswith(("example: without the #", "пример: без #"))
+    # commented out, it does nothing: a deal at "Discovery" is an unknown stage
+    header = ["Deal ID", "Account", "Stage"] if lang == "en" else ["ID сделки", "Клиент", "Этап"]
+    stage = example[0].split(": ")[1]
+    pipeline = [header, ["D-1", "Acme", stage]]
+    book = make_book(tmp_path / "b.xlsx", pipeline, [example], (TABS[lang][0], settings))
+    summary = refresh(XlsxWorkbook(book), dry_run=True).summary()
+    assert [i["message"] for i in summary["issues"]] == ["unknown stage"]
+    # without the #, the same row maps the stage (the deal then lacks a first appointment date)
+    active = [example[0].removeprefix("# "), example[1]]
+    book = make_book(tmp_path / "c.xlsx", pipeline, [active], (TABS[lang][0], settings))
+    summary = refresh(XlsxWorkbook(book), dry_run=True).summary()
+    assert [i["message"] for i in summary["issues"]] == ["missing First Appointment Date"]
+    assert summary["stage_counts"]["First Appointment"] == 1
 
 
 def test_funnel_chart_points_at_the_fixed_stage_table(tmp_path):

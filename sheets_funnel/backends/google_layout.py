@@ -101,6 +101,7 @@ def layout_requests(lang: Lang, sheets: list[SheetInfo],
                         "format": {"backgroundColor": _RED}}}}})
     settings: Rows = [[Heading(h) for h in VOCABULARY[lang].settings_header]]
     settings += [[k.name(lang), None, k.default(lang)] for k in SETTINGS]
+    settings += [[], list(VOCABULARY[lang].mapping_example)]
     requests += _rows(ids[tabs.settings], settings)
     for title, rows in owned.items():
         if title in ids:

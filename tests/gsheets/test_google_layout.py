@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from conftest import HEADER, api_calls
 
-from sheets_funnel.backends.google_layout import FLAGS_COLUMN, flags_array_formula
-from sheets_funnel.templates import STAGE_CHOICES
-
 URL = "https://docs.google.com/spreadsheets/d/{}/edit"
 
 
@@ -26,21 +23,23 @@ def test_a_blank_spreadsheet_gets_every_tab_in_one_write(cli, fake, user_credent
     book = fake.spreadsheet(sid)
     pipeline = book.sheet("Pipeline")
     assert fake.values(sid, "Pipeline")[0] == [*HEADER, "Flags"]
-    flags_cell = pipeline.cell(1, FLAGS_COLUMN)
+    flags_cell = pipeline.cell(1, 11)  # L2: the column after the eleven standard ones
     assert flags_cell is not None
-    assert flags_cell.data["userEnteredValue"] == {"formulaValue": flags_array_formula("en")}
+    assert flags_cell.data["userEnteredValue"] == {"formulaValue": (
+        '=ARRAYFORMULA(IF(A2:A="","",IFERROR(VLOOKUP(A2:A&"",\'Focus\'!A:E,5,FALSE),"")))')}
     stage_rule = pipeline.cell(1, 3).data_validation
     assert stage_rule is not None
-    assert [v["userEnteredValue"] for v in stage_rule["condition"]["values"]] == STAGE_CHOICES[
-        "en"]
+    assert [v["userEnteredValue"] for v in stage_rule["condition"]["values"]] == [
+        "Opportunity", "First Appointment", "#1", "#2", "#3", "Closed", "Lost"]
     assert pipeline.cell(1, 7).data_validation["condition"]["type"] == "DATE_IS_VALID"
     (rule,) = pipeline.conditional_formats
     assert rule["booleanRule"]["condition"]["values"] == [{"userEnteredValue": "=LEN($L2)>0"}]
     settings = fake.values(sid, "Settings")
-    assert [row[0] for row in settings[1:]] == ["Sales Target", "Period Start", "Period End",
-                                                "Sales Cycle Days", "Cycle Tolerance",
-                                                "Lookback Days", "Min Sample", "Revenue Target",
-                                                "Average Deal Value"]
+    assert [row[:1] for row in settings] == [
+        ["Setting"], ["Sales Target"], ["Period Start"], ["Period End"], ["Sales Cycle Days"],
+        ["Cycle Tolerance"], ["Lookback Days"], ["Min Sample"], ["Revenue Target"],
+        ["Average Deal Value"], [], ["# Stage: Discovery"]]
+    assert settings[11][1] == "First Appointment"
     (chart,) = book.sheet("Funnel").charts
     domain = chart["spec"]["basicChart"]["domains"][0]["domain"]["sourceRange"]["sources"][0]
     assert (domain["startRowIndex"], domain["endRowIndex"]) == (4, 10)  # Funnel!A5:A10
@@ -64,7 +63,9 @@ def test_russian_layout(cli, fake, user_credentials):
     assert lay_out(cli, sid, user_credentials, "ru").code == 0
     titles = [s["properties"]["title"] for s in fake.metadata(sid)["sheets"]]
     assert titles[:5] == ["Воронка", "Настройки", "Сводка", "Фокус", "История"]
-    assert "'Фокус'!A:E" in flags_array_formula("ru")
+    flags = fake.spreadsheet(sid).sheet("Воронка").cell(1, 11)
+    assert flags is not None and "'Фокус'!A:E" in flags.data["userEnteredValue"]["formulaValue"]
+    assert fake.values(sid, "Настройки")[11][:2] == ["# Этап: Знакомство", "Первая встреча"]
 
 
 def test_a_pipeline_with_deals_is_refused_untouched(cli, fake, user_credentials):
