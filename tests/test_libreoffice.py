@@ -69,7 +69,9 @@ def test_committed_templates_open_and_refresh(cli, tmp_path, name):
     tabs = libreoffice_tabs(book, tmp_path / "csv")
     assert len(tabs) == 6  # the five tabs and the hidden state tab
     settings = next(rows for tab, rows in tabs.items() if tab in ("Settings", "Настройки"))
-    assert len(settings) == 10  # a header and the nine keys of CONTRACT §3 (without mappings)
+    # a header, the nine keys of CONTRACT §3, a blank row and the commented own-name example
+    assert len(settings) == 12
+    assert settings[11][0] in ("# Stage: Discovery", "# Этап: Знакомство")
 
 
 def test_formula_looking_names_show_as_typed(cli, tmp_path):
