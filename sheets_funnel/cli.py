@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from .errors import BackendMissing, SheetsFunnelError, error_message
+from .importers import SOURCES, import_export
 from .locks import DEFAULT_WAIT
 from .nightly import DEFAULT_WORKERS, refresh_location
 from .report import text_report
@@ -83,6 +84,19 @@ def build_parser() -> argparse.ArgumentParser:
                      help="fill the Pipeline with N realistic sample deals")
     new.add_argument("--as-of", type=_date, help="date the sample is built around (default today)")
     new.add_argument("--force", action="store_true", help="overwrite an existing file")
+
+    imp = sub.add_parser(
+        "import",
+        help="write a new pipeline workbook from a CRM export (CSV or .xlsx)",
+        epilog="example: sheets-funnel import deals.csv pipeline.xlsx --from hubspot",
+    )
+    imp.add_argument("export", help="the CRM's deal export: a .csv or .xlsx file (only read)")
+    imp.add_argument("out", help="the .xlsx workbook to create")
+    imp.add_argument("--from", dest="crm", required=True,
+                     choices=SOURCES,
+                     help="which CRM wrote the export (generic: guess from the headers)")
+    imp.add_argument("--lang", choices=("en", "ru"), default="en", help="language (default en)")
+    imp.add_argument("--force", action="store_true", help="overwrite an existing workbook")
 
     night = sub.add_parser(
         "nightly",
@@ -159,6 +173,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _nightly(args)
         if args.command == "serve":
             return _serve(args)
+        if args.command == "import":
+            print(import_export(args.export, args.out, args.crm, args.lang, args.force).describe())
+            return 0
         if args.command == "refresh":
             backend, outcome = refresh_location(args.workbook, as_of=args.as_of,
                                                 dry_run=args.dry_run,

@@ -59,13 +59,18 @@ def build_workbook(path: str | os.PathLike[str], lang: Lang = "en",
                    deals: list[list[Any]] | None = None,
                    settings: dict[str, Any] | None = None,
                    vba_project: str | os.PathLike[str] | None = None,
-                   button_macro: str | None = None) -> Path:
+                   button_macro: str | None = None,
+                   header: list[str] | None = None,
+                   mapping: list[tuple[str, str | None]] | None = None) -> Path:
     """Write a pipeline workbook from the template, with optional deal rows and settings.
 
     ``deals`` are rows in the Pipeline column order; ``settings`` maps field
     names of :data:`sheets_funnel.model.SETTINGS` to values. For an .xlsm
     file, ``vba_project`` is a ``vbaProject.bin`` to embed and
     ``button_macro`` the macro a "Refresh funnel" button on the Funnel tab runs.
+    ``header`` replaces the Pipeline header row (the standard columns' own names,
+    Flags, then further columns the deal rows hold); ``mapping`` adds own-name
+    rows (key, value) to Settings (CONTRACT §7).
     """
     import xlsxwriter
 
@@ -84,8 +89,8 @@ def build_workbook(path: str | os.PathLike[str], lang: Lang = "en",
         "bold": book.add_format({"bold": True}),
         "note": book.add_format({"italic": True, "font_color": "#595959"}),
     }
-    _pipeline_sheet(book, f, lang, deals or [])
-    _settings_sheet(book, f, lang, settings or {})
+    _pipeline_sheet(book, f, lang, deals or [], header or pipeline_header(lang))
+    _settings_sheet(book, f, lang, settings or {}, mapping or [])
     _owned_sheets(book, f, lang)
     if vba_project is not None:
         book.add_vba_project(str(vba_project))
@@ -98,10 +103,11 @@ def build_workbook(path: str | os.PathLike[str], lang: Lang = "en",
     return out
 
 
-def _pipeline_sheet(book: Any, f: dict[str, Any], lang: Lang, deals: list[list[Any]]) -> None:
+def _pipeline_sheet(book: Any, f: dict[str, Any], lang: Lang, deals: list[list[Any]],
+                    header: list[str]) -> None:
     tabs = TABS[lang]
     ws = book.add_worksheet(tabs.pipeline)
-    ws.write_row(0, 0, pipeline_header(lang), f["head"])
+    ws.write_row(0, 0, header, f["head"])
     ws.freeze_panes(1, 1)
     widths = [10, 24, 12, 18, 10, 11, 12, 14, 20, 14, 12, 34]
     for col, (column, width) in enumerate(zip([*COLUMNS, None], widths, strict=True)):
@@ -130,6 +136,8 @@ def _pipeline_sheet(book: Any, f: dict[str, Any], lang: Lang, deals: list[list[A
                 ws.write_datetime(r, c, dt.datetime.combine(value, dt.time()), f["date"])
             elif isinstance(value, str):
                 ws.write_string(r, c, value)
+            elif isinstance(value, bool):
+                ws.write_boolean(r, c, value)
             else:
                 ws.write_number(r, c, value)
     flags_col = len(COLUMNS)
@@ -137,10 +145,11 @@ def _pipeline_sheet(book: Any, f: dict[str, Any], lang: Lang, deals: list[list[A
         ws.write_formula(r, flags_col, flags_formula(r + 1, lang), None, "")
     ws.conditional_format(1, 0, last - 1, flags_col, {
         "type": "formula", "criteria": f"=LEN(${chr(65 + flags_col)}2)>0", "format": f["flag"]})
-    ws.autofilter(0, 0, max(len(deals), 1), flags_col)
+    ws.autofilter(0, 0, max(len(deals), 1), max(flags_col, len(header) - 1))
 
 
-def _settings_sheet(book: Any, f: dict[str, Any], lang: Lang, values: dict[str, Any]) -> None:
+def _settings_sheet(book: Any, f: dict[str, Any], lang: Lang, values: dict[str, Any],
+                    mapping: list[tuple[str, str | None]]) -> None:
     ws = book.add_worksheet(TABS[lang].settings)
     ws.write_row(0, 0, VOCABULARY[lang].settings_header, f["head"])
     ws.set_column(0, 0, 26)
@@ -158,6 +167,10 @@ def _settings_sheet(book: Any, f: dict[str, Any], lang: Lang, values: dict[str, 
         ws.write_string(r, 2, key.default(lang), f["note"])
     example = VOCABULARY[lang].mapping_example
     ws.write_row(len(SETTINGS) + 2, 0, example, f["note"])
+    for r, (key_text, value_text) in enumerate(mapping, start=len(SETTINGS) + 4):
+        ws.write_string(r, 0, key_text)
+        if value_text:
+            ws.write_string(r, 1, value_text)
 
 
 def _write_rows(ws: Any, rows: Rows, f: dict[str, Any]) -> None:
