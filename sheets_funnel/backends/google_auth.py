@@ -13,12 +13,17 @@ Resolution order:
 Only the ``spreadsheets`` scope is asked for: the narrowest that reads and
 writes a spreadsheet the account was given access to. Tokens are never
 logged or put in a message.
+
+A key file is read once per process (again when it changes): every spreadsheet
+opened with it shares one credentials object and its access token, so a
+nightly run over many sheets parses the key and asks for a token once.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +31,8 @@ from ..errors import SheetsFunnelError
 from .google_endpoint import api_base_url, redirect_url
 
 SCOPES = ["https://www.googleapis.com/auth/spreadsheets"]
+_loaded: dict[tuple[str, int, int, str | None], Any] = {}
+_loading = threading.Lock()
 
 
 class CredentialsError(SheetsFunnelError):
@@ -57,7 +64,7 @@ def load_credentials(credentials: str | os.PathLike[str] | None = None) -> Any:
     """Google credentials for the spreadsheets scope (see the module docstring)."""
     path = credentials or os.environ.get("GOOGLE_APPLICATION_CREDENTIALS")
     if path:
-        return _redirected(_from_file(Path(path)))
+        return _cached(Path(path))
     import google.auth
     from google.auth.exceptions import DefaultCredentialsError
 
@@ -70,6 +77,19 @@ def load_credentials(credentials: str | os.PathLike[str] | None = None) -> Any:
             "'gcloud auth application-default login'"
         ) from None
     return _redirected(found)
+
+
+def _cached(path: Path) -> Any:
+    """The credentials of a key file, loaded once for as long as the file stays the same."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return _redirected(_from_file(path))  # _from_file says what is wrong with it
+    key = (os.path.realpath(path), stat.st_mtime_ns, stat.st_size, api_base_url())
+    with _loading:
+        if key not in _loaded:
+            _loaded[key] = _redirected(_from_file(path))
+        return _loaded[key]
 
 
 def _from_file(path: Path) -> Any:

@@ -6,6 +6,8 @@ import base64
 import json
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -149,3 +151,17 @@ def test_command_line_switches_quotas_on(tmp_path: Any) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_latency_delays_answers() -> None:
+    with FakeSheets(latency=0.2) as slow:
+        sid = slow.create_spreadsheet("T")
+        started = time.monotonic()
+        threads = [threading.Thread(target=get, args=(slow, sid, "t")) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        took = time.monotonic() - started
+    assert took >= 0.2
+    assert len(slow.requests) == 3

@@ -14,8 +14,11 @@ bodies, so the real gspread client (or any HTTP client) can be tested without th
 
 Public API
 ----------
-``FakeSheets(port=0, *, host="127.0.0.1", max_body_bytes=10 MiB, max_cells=10_000_000)``
+``FakeSheets(port=0, *, host="127.0.0.1", max_body_bytes=10 MiB, max_cells=10_000_000,
+quota=None, latency=0.0)``
     ``start()`` / ``stop()`` / context manager; ``url`` is ``http://127.0.0.1:PORT``.
+    ``latency`` delays every answer by that many seconds (outside the lock, so answers to
+    concurrent requests overlap), to model the real service's answer time in benchmarks.
 
     Content: ``create_spreadsheet(title, tabs=None, *, value_input_option="USER_ENTERED")
     -> id``; ``load_xlsx(path, title=None) -> id`` (dates become serial numbers with a DATE

@@ -27,6 +27,7 @@ _DRAIN_CHUNK = 64 * 1024
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     service: Service
+    latency: float = 0.0
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -92,6 +93,8 @@ class _Handler(BaseHTTPRequestHandler):
         service = self.server.service
         try:
             body = self._read_body(service.max_body_bytes)
+            if self.server.latency > 0 and not self.path.startswith("/__"):
+                time.sleep(self.server.latency)  # answers overlap, as a real server's do
             headers = {k.lower(): v for k, v in self.headers.items()}
             response = service.handle(method, self.path, headers, body)
         except Exception:  # pragma: no cover - a bug in the stand-in itself
@@ -131,9 +134,11 @@ class FakeSheets:
         max_body_bytes: int = DEFAULT_MAX_BODY,
         max_cells: int = MAX_CELLS,
         quota: QuotaLimits | None = None,
+        latency: float = 0.0,
     ) -> None:
         self._port = port
         self._host = host
+        self._latency = latency
         self._service = Service(max_body_bytes=max_body_bytes, max_cells=max_cells)
         if quota is not None:
             self.enforce_quota(quota)
@@ -156,6 +161,7 @@ class FakeSheets:
             return self
         server = _Server((self._host, self._port), _Handler)
         server.service = self._service
+        server.latency = self._latency
         self._server = server
         self._thread = threading.Thread(
             target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
