@@ -16,7 +16,8 @@ logged or put in a message.
 
 A key file is read once per process (again when it changes): every spreadsheet
 opened with it shares one credentials object and its access token, so a
-nightly run over many sheets parses the key and asks for a token once.
+nightly run over many sheets parses the key once and asks for a token once
+(or once per worker starting at the same moment), not once per sheet.
 """
 
 from __future__ import annotations

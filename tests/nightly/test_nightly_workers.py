@@ -88,6 +88,9 @@ def test_google_sheets_of_one_account_stay_within_its_quota(cli, fake, tmp_path,
     # 8 refreshes read twice each: 16 reads at 4 per quarter second
     reads = [m for m, p in fake.requests if m == "GET" and p.startswith("/v4/")]
     assert len(reads) == 16
+    # the key was read once and its token shared: at most the 4 workers starting together
+    # each asked for one, not each of the 8 sheets
+    assert 1 <= len(fake.token_requests) <= 4
 
 
 def test_without_the_limiter_the_same_night_meets_429s(cli, fake, tmp_path, monkeypatch,
