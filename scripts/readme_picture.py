@@ -52,8 +52,8 @@ def main() -> None:
         subprocess.run(["soffice", f"-env:UserInstallation=file://{folder}/profile",
                         "--headless", "--convert-to", "pdf", str(view), "--outdir", str(folder)],
                        check=True, capture_output=True, timeout=180)
-        subprocess.run(["pdftoppm", "-png", "-r", "110", "-f", "1", "-l", "1", "-singlefile",
-                        "-x", "60", "-y", "70", "-W", "1050", "-H", "400",
+        subprocess.run(["pdftoppm", "-png", "-r", "200", "-f", "1", "-l", "1", "-singlefile",
+                        "-x", "130", "-y", "140", "-W", "1880", "-H", "700",
                         str(folder / "funnel.pdf"), str(folder / "page")], check=True)
         DOCS.mkdir(exist_ok=True)
         shutil.copyfile(folder / "page.png", DOCS / "funnel-tab.png")

@@ -19,8 +19,27 @@ class Percent(float):
     """A ratio (0.5 is 50 %) that the backend formats as a percentage."""
 
 
+class Money(float):
+    """An amount of money: shown with thousands separators, no decimals, no currency symbol."""
+
+
+class Ratio(float):
+    """How many deals at a stage make one sale: shown as ``1.7 : 1``."""
+
+
+class OneDecimal(float):
+    """A fractional count (expected closes, weeks) shown with one decimal."""
+
+
 class Heading(str):
     """Text shown in bold where the backend can: a title or a table header."""
+
+    __slots__ = ()
+
+
+class NumberHeading(Heading):
+    """The heading of a column of numbers: bold and, where the backend can, right-aligned
+    so it stands over its numbers."""
 
     __slots__ = ()
 

@@ -90,6 +90,54 @@ _EN: dict[str, str] = {
     "move_new": "New",
     "move_removed": "Removed",
     "move_reopened": "Reopened",
+    "reached": "Reached",
+    "now": "Now",
+    "per_sale": "Per sale",
+    "plan_deals_needed": "Sales: need",
+    "plan_deals_full": "Sales: full plan",
+    "plan_revenue_needed": "Revenue: need",
+    "plan_revenue_full": "Revenue: full",
+    "explain_reached": "Reached: deals that got to this stage or further (won deals count at "
+                       "Won, lost deals at the stage they were lost). Now: open deals at the "
+                       "stage today.",
+    "explain_rates": "Stage rate: of the decided deals at a stage, the share that moved on. Close "
+                     "rate: the chance a deal at the stage ends as a sale.",
+    "explain_per_sale": "Per sale: 1.7 : 1 at First Appointment means 1.7 first appointments "
+                        "make one sale. Sales / Revenue: new deals needed at each stage for the "
+                        "Sales Target / Revenue Target, after the forecast (need) and for the "
+                        "whole period (full plan).",
+    "chart_reached": "The funnel: deals that reached each stage",
+    "chart_open": "Open deals at each stage now",
+    "plan": "Forecast and plan",
+    "plan_deals": "In deals",
+    "plan_revenue": "In revenue",
+    "target_row": "Target",
+    "forecast_row": "Forecast: in-cycle open deals × close rate",
+    "fa_needed": "First appointments still needed",
+    "fa_needed_full": "First appointments for the whole plan",
+    "average_deal_value": "Average deal value",
+    "average_measured": "measured over won deals: {value}",
+    "average_from_settings": "from Settings (measured over won deals: {value})",
+    "no_revenue_target": "add Revenue Target in Settings",
+    "fa_per_sale": "FA per sale",
+    "team_rate_at": "Team rate at",
+    "pipeline_share": "Share of open",
+    "fa_per_week_share": "FA per week",
+    "owners_note": "FA: first appointments. "
+                   "Each owner's ratio uses their own stage rates where they have {n} or more "
+                   "decided deals, the team's elsewhere (listed). Their first appointments per "
+                   "week: the team's {per_week} a week × their share of the open deals.",
+    "owners_note_none": "FA: first appointments. "
+                        "Each owner's ratio uses their own stage rates where they have {n} or "
+                        "more decided deals, the team's elsewhere (listed). Set a Sales Target or "
+                        "Revenue Target to see each owner's first appointments per week.",
+    "close_rate_fa": "Close rate at First Appointment",
+    "won_value_in_period": "Won value in period",
+    "revenue_target": "Revenue target",
+    "gap_value": "Revenue gap after forecast",
+    "revenue_per_week": "FA per week (revenue)",
+    "chart_trend": "Expected closes and won in period",
+    "movement_count": "Deals",
 }
 
 _RU: dict[str, str] = {
@@ -173,6 +221,55 @@ _RU: dict[str, str] = {
     "move_new": "Новая",
     "move_removed": "Удалена",
     "move_reopened": "Возобновлена",
+    "reached": "Дошли",
+    "now": "Сейчас",
+    "per_sale": "На сделку",
+    "plan_deals_needed": "Продажи: нужно",
+    "plan_deals_full": "Продажи: весь план",
+    "plan_revenue_needed": "Выручка: нужно",
+    "plan_revenue_full": "Выручка: весь план",
+    "explain_reached": "Дошли: сделки, дошедшие до этапа или дальше (выигранные считаются на "
+                       "«Выиграно», проигранные на этапе проигрыша). Сейчас: открытые сделки на "
+                       "этапе.",
+    "explain_rates": "Конверсия этапа: доля решённых сделок этапа, прошедших дальше. Доля "
+                     "закрытия: шанс, что сделка с этого этапа закончится продажей.",
+    "explain_per_sale": "На сделку: 1,7 : 1 у первой встречи значит, что 1,7 первой встречи "
+                        "дают одну продажу. Продажи / Выручка: сколько новых сделок нужно на "
+                        "каждом этапе для Плана продаж / Плана выручки после прогноза (нужно) и "
+                        "на весь период (весь план).",
+    "chart_reached": "Воронка: сколько сделок дошло до этапа",
+    "chart_open": "Открытые сделки на этапах сейчас",
+    "plan": "Прогноз и план",
+    "plan_deals": "В сделках",
+    "plan_revenue": "В выручке",
+    "target_row": "План",
+    "forecast_row": "Прогноз: открытые сделки в цикле × доля закрытия",
+    "fa_needed": "Ещё нужно первых встреч",
+    "fa_needed_full": "Первых встреч на весь план",
+    "average_deal_value": "Средняя сумма сделки",
+    "average_measured": "по выигранным сделкам: {value}",
+    "average_from_settings": "из настроек (по выигранным сделкам: {value})",
+    "no_revenue_target": "укажите План выручки в Настройках",
+    "fa_per_sale": "ПВ на сделку",
+    "team_rate_at": "Конверсия команды",
+    "pipeline_share": "Доля открытых",
+    "fa_per_week_share": "ПВ в неделю",
+    "owners_note": "ПВ: первые встречи. "
+                   "Конверсия менеджера считается по его сделкам там, где у него не меньше {n} "
+                   "решённых сделок, иначе берётся конверсия команды (этапы указаны). Первые "
+                   "встречи в неделю: {per_week} в неделю на команду × его доля открытых сделок.",
+    "owners_note_none": "ПВ: первые встречи. "
+                        "Конверсия менеджера считается по его сделкам там, где у него не меньше "
+                        "{n} решённых сделок, иначе берётся конверсия команды (этапы указаны). "
+                        "Укажите План продаж или План выручки, чтобы увидеть первые встречи в "
+                        "неделю для каждого.",
+    "close_rate_fa": "Доля закрытия с первой встречи",
+    "won_value_in_period": "Выручка за период",
+    "revenue_target": "План выручки",
+    "gap_value": "Не хватает выручки после прогноза",
+    "revenue_per_week": "ПВ в неделю (выручка)",
+    "chart_trend": "Ожидаемые сделки и выигранные за период",
+    "movement_count": "Сделок",
 }
 
 LABELS: dict[Lang, dict[str, str]] = {"en": _EN, "ru": _RU}

@@ -1,9 +1,12 @@
 """FunnelResult → the contents of the owned tabs (Funnel, Focus, History).
 
-The top of the Funnel tab has a fixed layout so a chart or formula that
-points into it (the template's funnel chart) stays valid after every
-refresh: the stage table is always ``A4:I11`` (header in row 4, the five
-stages in rows 5–9, Won in row 10 and Lost in row 11).
+The top of the Funnel tab has a fixed layout so the charts and formulas that
+point into it stay valid after every refresh: the stage table is always
+``A4:N11`` (header in row 4, the five stages in rows 5–9, Won in row 10 and
+Lost in row 11). Column B holds how many deals reached each stage (the
+funnel chart plots B5:B10), column C the open deals now (the second chart
+plots C5:C9). The History tab keeps its columns in a fixed order too, so
+its trend chart reads fixed columns.
 """
 
 from __future__ import annotations
@@ -12,8 +15,21 @@ import datetime as dt
 import math
 from collections.abc import Sequence
 
-from .cells import Cell, Heading, Percent, Rows, as_text, from_serial, is_blank, parse_date
-from .funnel import FunnelResult
+from .cells import (
+    Cell,
+    Heading,
+    Money,
+    NumberHeading,
+    OneDecimal,
+    Percent,
+    Ratio,
+    Rows,
+    as_text,
+    from_serial,
+    is_blank,
+    parse_date,
+)
+from .funnel import FunnelResult, OwnerSummary
 from .labels import LABELS, STAGE_LABELS
 from .messages_ru import in_russian
 from .model import STAGES, Lang
@@ -23,13 +39,26 @@ from .parse import Issue
 #: Rows of the Funnel tab's stage table (1-based, as the spreadsheet counts).
 STAGE_TABLE_HEADER_ROW = 4
 STAGE_TABLE_FIRST_ROW = 5
-STAGE_TABLE_LAST_ROW = 10  # the Won row: the chart plots rows 5–10
+STAGE_TABLE_LAST_ROW = 10  # the Won row: the funnel chart plots rows 5–10
+#: Columns of the stage table (1-based): reached (the funnel chart) and open deals now.
+REACHED_COLUMN = 2
+OPEN_COLUMN = 3
 #: Column of the Focus tab holding the flag codes (1-based), for lookups.
 FOCUS_FLAGS_COLUMN = 5
+#: History columns (1-based) the trend chart plots against the as-of date in column A.
+HISTORY_WON_IN_PERIOD_COLUMN = 10
+HISTORY_EXPECTED_CLOSES_COLUMN = 12
+#: What the first-appointment columns of the plan count: S1.
+_FA = STAGES[1]
 
 
 def _headings(*labels: str) -> list[Cell]:
     return [Heading(label) for label in labels]
+
+
+def _table_header(first: str, *numbers: str, text: tuple[str, ...] = ()) -> list[Cell]:
+    """A table's header: the row label, headings over numbers, then over text columns."""
+    return [Heading(first), *(NumberHeading(n) for n in numbers), *(Heading(x) for x in text)]
 
 
 def _opt(x: float | None) -> Cell:
@@ -40,32 +69,128 @@ def _pct(x: float | None) -> Cell:
     return None if x is None else Percent(x)
 
 
+def _money(x: float | None) -> Cell:
+    return None if x is None else Money(x)
+
+
+def _ratio(x: float | None) -> Cell:
+    return None if x is None else Ratio(x)
+
+
+def _tenths(x: float | None) -> Cell:
+    return None if x is None else OneDecimal(x)
+
+
 def stage_label(stage: int, lang: Lang) -> str:
     """The name of stage 0–5 (5 is Won) on the owned tabs."""
     return LABELS[lang]["won"] if stage >= 5 else STAGE_LABELS[lang][stage]
 
 
+def _stage_table(result: FunnelResult, lang: Lang) -> Rows:
+    """Header, the five stages, Won and Lost: rows 4–11 of the Funnel tab."""
+    t = LABELS[lang]
+    plan = result.revenue
+    rows: Rows = [_table_header(t["stage"], t["reached"], t["now"], t["advanced"], t["dropped"],
+                                t["rate"], t["close_rate"], t["per_sale"],
+                                t["plan_deals_needed"], t["plan_deals_full"],
+                                t["plan_revenue_needed"], t["plan_revenue_full"],
+                                text=("", t["note"]))]
+    for s, name in enumerate(STAGES):
+        conv = result.conversion[name]
+        note = t["small_sample"].format(n=result.min_sample) if name in result.low_sample else None
+        rows.append([STAGE_LABELS[lang][s], result.reached[name], result.stage_counts[name],
+                     conv.advanced, conv.dropped, _pct(conv.rate), _pct(result.close_rate[name]),
+                     _ratio(result.per_sale[name]), _opt(result.required[name]),
+                     _opt(result.required_full[name]), _opt(plan.required[name]),
+                     _opt(plan.required_full[name]), None, note])
+    rows.append([t["won"], result.reached["Closed"], result.won])
+    rows.append([t["lost"], None, result.lost])
+    return rows
+
+
+def _plan_block(result: FunnelResult, lang: Lang) -> Rows:
+    """The forecast and the plan, in deals beside revenue."""
+    t = LABELS[lang]
+    plan = result.revenue
+    measured = "—" if plan.average_deal_value_measured is None \
+        else f"{plan.average_deal_value_measured:,.0f}"
+    same = plan.average_deal_value == plan.average_deal_value_measured
+    average_note = t["average_measured" if same else "average_from_settings"].format(
+        value=measured)
+    target: Cell = result.sales_target if result.sales_target is not None else t["no_target"]
+    revenue_target: Cell = _money(plan.revenue_target) if plan.revenue_target is not None \
+        else t["no_revenue_target"]
+    return [
+        _table_header(t["plan"], t["plan_deals"], t["plan_revenue"]),
+        [t["target_row"], target, revenue_target],
+        [t["won_in_period"], result.won_in_period, Money(plan.won_value_in_period)],
+        [t["remaining"], _opt(result.remaining), _money(plan.remaining_value)],
+        [t["forecast_row"], OneDecimal(result.expected_closes), Money(result.expected_value)],
+        [t["gap"], _tenths(result.gap), _money(plan.gap_value)],
+        [t["fa_needed"], _opt(result.required[_FA]), _opt(plan.required[_FA])],
+        [t["fa_needed_full"], _opt(result.required_full[_FA]), _opt(plan.required_full[_FA])],
+        [t["per_week"], _opt(result.first_appointments_per_week),
+         _opt(plan.first_appointments_per_week)],
+        [t["average_deal_value"], None, _money(plan.average_deal_value), None, average_note],
+        [t["last_useful"], result.last_useful_first_appointment],
+        [t["weeks_left"], _tenths(result.weeks_left)],
+    ]
+
+
+def _team_per_week(result: FunnelResult) -> int | None:
+    """The team's first appointments a week: the sales plan's, else the revenue plan's."""
+    if result.first_appointments_per_week is not None:
+        return result.first_appointments_per_week
+    return result.revenue.first_appointments_per_week
+
+
+def _owners_block(result: FunnelResult, lang: Lang) -> Rows:
+    """Each owner's counts, own ratio, share of the open deals and first appointments a week."""
+    t = LABELS[lang]
+    per_week = _team_per_week(result)
+    open_total = sum(result.stage_counts.values())
+    note = (t["owners_note"].format(n=result.min_sample, per_week=per_week)
+            if per_week is not None else t["owners_note_none"].format(n=result.min_sample))
+    rows: Rows = [
+        [Heading(t["owners"])],
+        [note],
+        _table_header(t["owner"], *STAGE_LABELS[lang], t["won"], t["lost"], t["won_in_period"],
+                      t["flagged"], t["expected_closes"], t["fa_per_sale"], t["pipeline_share"],
+                      t["fa_per_week_share"], text=("", t["team_rate_at"])),
+    ]
+    for owner, o in result.owners.items():
+        share = sum(o.stage_counts.values()) / open_total if open_total else None
+        rows.append([
+            owner, *o.stage_counts.values(), o.won, o.lost, o.won_in_period, o.flagged,
+            OneDecimal(o.expected_closes), _ratio(o.first_appointments_per_sale), _pct(share),
+            None if share is None or per_week is None else OneDecimal(per_week * share),
+            None, _team_stages(o, lang),
+        ])
+    return rows
+
+
+def _team_stages(owner: OwnerSummary, lang: Lang) -> str | None:
+    """The stages where the team's rate stood in for the owner's own, as text."""
+    names = [STAGE_LABELS[lang][STAGES.index(s)] for s in owner.team_rate_used]
+    return ", ".join(names) or None
+
+
 def render_funnel(result: FunnelResult, issues: Sequence[Issue], lang: Lang,
                   movement: Movement | None = None) -> Rows:
-    """The Funnel tab: stage table, cycle, forecast, target, owners, data issues, and (given
-    ``movement``) what moved since the previous refresh, at the bottom."""
+    """The Funnel tab: stage table (reached, ratios, both plans), cycle, forecast and plan,
+    owners, data issues, and (given ``movement``) what moved since the previous refresh."""
     t = LABELS[lang]
     rows: Rows = [
         [Heading(t["title"]), None, t["as_of"], result.as_of],
         [t["period"], result.period_start, t["to"], result.period_end],
         [t["rewritten"]],
-        _headings(t["stage"], t["open"], t["advanced"], t["dropped"], t["rate"],
-                  t["close_rate"], t["needed"], t["needed_full"], t["note"]),
+        *_stage_table(result, lang),
+        [],
+        [t["explain_reached"]],
+        [t["explain_rates"]],
+        [t["explain_per_sale"]],
+        [],
     ]
-    for s, name in enumerate(STAGES):
-        conv = result.conversion[name]
-        note = t["small_sample"].format(n=result.min_sample) if name in result.low_sample else None
-        rows.append([STAGE_LABELS[lang][s], result.stage_counts[name], conv.advanced,
-                     conv.dropped, _pct(conv.rate), _pct(result.close_rate[name]),
-                     _opt(result.required[name]), _opt(result.required_full[name]), note])
-    rows.append([t["won"], result.won])
-    rows.append([t["lost"], result.lost])
-    rows.append([])
     cycle_note = t["cycle_measured_note"]
     if result.cycle_days is not None and result.cycle_days != result.cycle_days_measured:
         cycle_note = t["cycle_from_settings"]
@@ -75,33 +200,16 @@ def render_funnel(result: FunnelResult, issues: Sequence[Issue], lang: Lang,
     rows += [
         [Heading(t["cycle"])],
         [t["cycle_days"], _opt(result.cycle_days) if result.cycle_days is not None
-         else t["unknown"], cycle_note],
-        [t["cycle_measured"], _opt(result.cycle_days_measured),
+         else t["unknown"], None, cycle_note],
+        [t["cycle_measured"], _opt(result.cycle_days_measured), None,
          t["cycle_sample"].format(n=result.cycle_sample)],
-        [t["cycle_limit"], _opt(result.cycle_limit), limit_note],
+        [t["cycle_limit"], _opt(result.cycle_limit), None, limit_note],
         [],
-        [Heading(t["forecast"])],
-        [t["expected_closes"], round(result.expected_closes, 2), t["forecast_note"]],
-        [t["expected_value"], round(result.expected_value, 2)],
+        *_plan_block(result, lang),
         [],
-        [Heading(t["target"])],
-        [t["sales_target"], result.sales_target if result.sales_target is not None
-         else t["no_target"]],
-        [t["won_in_period"], result.won_in_period],
-        [t["remaining"], _opt(result.remaining)],
-        [t["gap"], None if result.gap is None else round(result.gap, 2)],
-        [t["last_useful"], result.last_useful_first_appointment],
-        [t["per_week"], _opt(result.first_appointments_per_week)],
-        [t["weeks_left"], None if result.weeks_left is None else round(result.weeks_left, 1)],
+        *_owners_block(result, lang),
         [],
-        [Heading(t["owners"])],
-        _headings(t["owner"], *STAGE_LABELS[lang], t["won"], t["lost"], t["won_in_period"],
-                  t["flagged"], t["expected_closes"]),
     ]
-    for owner, o in result.owners.items():
-        rows.append([owner, *o.stage_counts.values(), o.won, o.lost, o.won_in_period, o.flagged,
-                     round(o.expected_closes, 2)])
-    rows.append([])
     problems = [*issues]
     rows.append([Heading(f"{t['issues']} ({len(problems) + len(result.warnings)})")])
     if not problems and not result.warnings:
@@ -139,9 +247,9 @@ def render_movement(movement: Movement, lang: Lang) -> Rows:
     counts = movement.counts()
     rows: Rows = [
         [Heading(f"{title} ({len(movement.moves)})")],
-        _headings(*(t[f"move_{kind}"] for kind in KINDS)),
-        [counts[kind] for kind in KINDS],
+        _table_header(t["change"], t["movement_count"]),
     ]
+    rows += [[t[f"move_{kind}"], counts[kind]] for kind in KINDS]
     if not movement.moves:
         rows.append([t["movement_none"]])
         return rows
@@ -196,14 +304,18 @@ def _day(serial: float) -> dt.date | None:
 def history_header(lang: Lang) -> list[Cell]:
     """The History tab's header row."""
     t = LABELS[lang]
-    return _headings(t["as_of"], t["deals"], *STAGE_LABELS[lang], t["won"], t["lost"],
-                     t["won_in_period"], t["flagged"], t["expected_closes"], t["expected_value"],
-                     t["sales_target"], t["gap"], t["cycle_days"], t["fa_per_week"])
+    return _table_header(t["as_of"], t["deals"], *STAGE_LABELS[lang], t["won"], t["lost"],
+                         t["won_in_period"], t["flagged"], t["expected_closes"],
+                         t["expected_value"], t["sales_target"], t["gap"], t["cycle_days"],
+                         t["fa_per_week"], t["close_rate_fa"], t["fa_per_sale"],
+                         t["revenue_target"], t["won_value_in_period"], t["gap_value"],
+                         t["revenue_per_week"])
 
 
 def render_history(result: FunnelResult, old: Rows, lang: Lang) -> Rows:
     """The History tab: earlier rows kept, this as-of date's row added or replaced."""
     today = (result.as_of - from_serial(0)).days
+    plan = result.revenue
     kept: list[tuple[float, int, list[Cell]]] = []
     for n, row in enumerate(old[1:]):
         if not row or all(is_blank(c) for c in row):
@@ -215,9 +327,12 @@ def render_history(result: FunnelResult, old: Rows, lang: Lang) -> Rows:
     new_row: list[Cell] = [
         result.as_of, result.deals, *result.stage_counts.values(), result.won, result.lost,
         result.won_in_period, len(result.flags), round(result.expected_closes, 4),
-        round(result.expected_value, 2), _opt(result.sales_target),
+        Money(round(result.expected_value, 2)), _opt(result.sales_target),
         None if result.gap is None else round(result.gap, 4), _opt(result.cycle_days),
-        _opt(result.first_appointments_per_week),
+        _opt(result.first_appointments_per_week), _pct(result.close_rate[_FA]),
+        _ratio(result.per_sale[_FA]), _money(plan.revenue_target),
+        Money(plan.won_value_in_period), _money(plan.gap_value),
+        _opt(plan.first_appointments_per_week),
     ]
     kept.append((today, len(old), new_row))
     kept.sort(key=lambda item: (item[0], item[1]))

@@ -3,8 +3,8 @@
 The template has the user's tabs (Pipeline with dropdowns, date formats, a
 Flags column that looks each deal up in Focus, conditional formatting that
 colours flagged deals; Settings listing every key with its default) and the
-owned tabs (Funnel with a funnel chart over its fixed stage table, Focus,
-History).
+owned tabs (Funnel with two charts over its fixed stage table, Focus,
+History with a trend chart).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .cells import Heading, Percent, Rows
+from .cells import Heading, Money, NumberHeading, OneDecimal, Percent, Ratio, Rows
 from .errors import SheetsFunnelError
 from .funnel import compute
 from .labels import LABELS
@@ -22,6 +22,10 @@ from .model import COLUMNS, SETTINGS, TABS
 from .parse import Settings, parse_pipeline
 from .render import (
     FOCUS_FLAGS_COLUMN,
+    HISTORY_EXPECTED_CLOSES_COLUMN,
+    HISTORY_WON_IN_PERIOD_COLUMN,
+    OPEN_COLUMN,
+    REACHED_COLUMN,
     STAGE_TABLE_FIRST_ROW,
     STAGE_TABLE_LAST_ROW,
     history_header,
@@ -31,6 +35,8 @@ from .render import (
 from .sample import sample_deals
 from .vocabulary import VOCABULARY, Lang
 
+#: The number format of a "deals per sale" cell: 1.7 shows as ``1.7 : 1``.
+RATIO_FORMAT = '0.0" : 1"'
 #: Rows of the Pipeline tab prepared with dropdowns and the Flags formula.
 TEMPLATE_ROWS = 1000
 STAGE_CHOICES: dict[Lang, list[str]] = {
@@ -85,8 +91,11 @@ def build_workbook(path: str | os.PathLike[str], lang: Lang = "en",
         "date": book.add_format({"num_format": "yyyy-mm-dd"}),
         "money": book.add_format({"num_format": "#,##0"}),
         "pct": book.add_format({"num_format": "0.0%"}),
+        "ratio": book.add_format({"num_format": RATIO_FORMAT}),
+        "tenths": book.add_format({"num_format": "0.0"}),
         "flag": book.add_format({"bg_color": "#F8CBAD"}),
         "bold": book.add_format({"bold": True}),
+        "bold_right": book.add_format({"bold": True, "align": "right"}),
         "note": book.add_format({"italic": True, "font_color": "#595959"}),
     }
     _pipeline_sheet(book, f, lang, deals or [], header or pipeline_header(lang))
@@ -176,17 +185,23 @@ def _settings_sheet(book: Any, f: dict[str, Any], lang: Lang, values: dict[str, 
 def _write_rows(ws: Any, rows: Rows, f: dict[str, Any]) -> None:
     for r, row in enumerate(rows):
         for c, value in enumerate(row):
-            fmt = f["bold"] if isinstance(value, Heading) else None
+            fmt = f["bold_right"] if isinstance(value, NumberHeading) else \
+                f["bold"] if isinstance(value, Heading) else None
             if value is None:
                 continue
             if isinstance(value, dt.date):
                 ws.write_datetime(r, c, dt.datetime.combine(value, dt.time()), f["date"])
-            elif isinstance(value, Percent):
-                ws.write_number(r, c, float(value), f["pct"])
+            elif isinstance(value, Percent | Money | Ratio | OneDecimal):
+                ws.write_number(r, c, float(value), f[_NUMBER_FORMATS[type(value)]])
             elif isinstance(value, int | float):
                 ws.write_number(r, c, value, fmt)
             else:
                 ws.write_string(r, c, str(value), fmt)
+
+
+_NUMBER_FORMATS = {Percent: "pct", Money: "money", Ratio: "ratio", OneDecimal: "tenths"}
+#: Up to this History row the trend chart reads (a row per refresh date: years of them).
+HISTORY_CHART_ROWS = 2000
 
 
 def first_owned_content(lang: Lang) -> dict[str, Rows]:
@@ -208,25 +223,21 @@ def _owned_sheets(book: Any, f: dict[str, Any], lang: Lang) -> None:
     funnel = book.add_worksheet(tabs.funnel)
     funnel.set_landscape()
     funnel.fit_to_pages(1, 0)
-    funnel.set_column(0, 0, 30)
-    funnel.set_column(1, 8, 13)
+    funnel.set_column(0, 0, 34)
+    funnel.set_column(1, 14, 15)
+    funnel.set_column(2, 2, 18)  # the owners' "First Appointment" column
     _write_rows(funnel, content[tabs.funnel], f)
-    for r in range(STAGE_TABLE_FIRST_ROW - 1, STAGE_TABLE_FIRST_ROW + 4):
-        funnel.write_blank(r, 4, None, f["pct"])
-        funnel.write_blank(r, 5, None, f["pct"])
-    chart = book.add_chart({"type": "bar"})
-    sheet = f"'{tabs.funnel}'"
-    chart.add_series({
-        "name": t["open"],
-        "categories": f"={sheet}!$A${STAGE_TABLE_FIRST_ROW}:$A${STAGE_TABLE_LAST_ROW}",
-        "values": f"={sheet}!$B${STAGE_TABLE_FIRST_ROW}:$B${STAGE_TABLE_LAST_ROW}",
-        "fill": {"color": "#4472C4"},
-        "data_labels": {"value": True},
-    })
-    chart.set_title({"name": t["title"]})
-    chart.set_y_axis({"reverse": True})
-    chart.set_legend({"none": True})
-    funnel.insert_chart("K3", chart, {"x_scale": 1.2, "y_scale": 1.2})
+    first, last = STAGE_TABLE_FIRST_ROW - 1, STAGE_TABLE_LAST_ROW - 1  # 0-based
+    for r in range(first, first + 5):
+        for c, fmt in ((5, "pct"), (6, "pct"), (7, "ratio")):
+            funnel.write_blank(r, c, None, f[fmt])
+    funnel.write_blank(last + 3, 1, None, f["tenths"])
+    funnel.insert_chart("Q2", _stage_chart(book, tabs.funnel, t["chart_reached"],
+                                           REACHED_COLUMN, last, "#2F5597"),
+                        {"x_scale": 1.25, "y_scale": 1.1})
+    funnel.insert_chart("Q20", _stage_chart(book, tabs.funnel, t["chart_open"],
+                                            OPEN_COLUMN, last - 1, "#9DC3E6"),
+                        {"x_scale": 1.25, "y_scale": 0.9})
     focus = book.add_worksheet(tabs.focus)
     focus.set_column(0, 4, 16)
     focus.set_column(5, 5, 60)
@@ -235,9 +246,50 @@ def _owned_sheets(book: Any, f: dict[str, Any], lang: Lang) -> None:
     focus.freeze_panes(1, 0)
     history = book.add_worksheet(tabs.history)
     history.set_column(0, 0, 12)
+    history.set_column(1, 22, 11)
     _write_rows(history, content[tabs.history], f)
     history.freeze_panes(1, 1)
+    history.insert_chart("Y2", _trend_chart(book, tabs.history, t), {"x_scale": 1.5})
     book.add_worksheet(tabs.state).hide()  # filled by the first refresh
+
+
+def _stage_chart(book: Any, tab: str, title: str, column: int, last_row: int,
+                 colour: str) -> Any:
+    """A bar chart of one column of the stage table, Opportunity at the top (``last_row``
+    0-based: Won's row for the funnel of deals reached, #3's for the open deals)."""
+    chart = book.add_chart({"type": "bar"})
+    first = STAGE_TABLE_FIRST_ROW - 1
+    chart.add_series({
+        "name": title,
+        "categories": [tab, first, 0, last_row, 0],
+        "values": [tab, first, column - 1, last_row, column - 1],
+        "fill": {"color": colour},
+        "gap": 40,
+        "data_labels": {"value": True},
+    })
+    chart.set_title({"name": title, "name_font": {"size": 12}})
+    chart.set_y_axis({"reverse": True})
+    chart.set_x_axis({"major_gridlines": {"visible": False}, "visible": False})
+    chart.set_legend({"none": True})
+    return chart
+
+
+def _trend_chart(book: Any, tab: str, t: dict[str, str]) -> Any:
+    """Expected closes and won in period over the as-of dates of the History tab."""
+    chart = book.add_chart({"type": "line"})
+    for column, name in ((HISTORY_EXPECTED_CLOSES_COLUMN, t["expected_closes"]),
+                         (HISTORY_WON_IN_PERIOD_COLUMN, t["won_in_period"])):
+        chart.add_series({
+            "name": name,
+            "categories": [tab, 1, 0, HISTORY_CHART_ROWS - 1, 0],
+            "values": [tab, 1, column - 1, HISTORY_CHART_ROWS - 1, column - 1],
+            "marker": {"type": "circle"},
+        })
+    chart.set_title({"name": t["chart_trend"], "name_font": {"size": 12}})
+    chart.set_x_axis({"date_axis": True, "num_format": "yyyy-mm-dd"})
+    chart.set_legend({"position": "bottom"})
+    chart.show_blanks_as("span")
+    return chart
 
 
 def new_workbook(out: str | os.PathLike[str], lang: Lang = "en", sample: int = 0,
@@ -259,6 +311,7 @@ def new_workbook(out: str | os.PathLike[str], lang: Lang = "en", sample: int = 0
     if sample:
         # a plan for the twelve months around the sample's date, so there is time left to act
         settings = {"sales_target": max(1, sample // 3),
+                    "revenue_target": max(1, sample // 3) * 15000,
                     "period_start": day - dt.timedelta(days=182),
                     "period_end": day + dt.timedelta(days=182)}
     build_workbook(path, lang, deals, settings)

@@ -20,6 +20,8 @@ from sheets_funnel.cli import main
 FIXTURES = Path(__file__).parent / "fixtures"
 WORKED_AS_OF = dt.date(2026, 6, 30)
 LO_CSV_FILTER = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
+#: The same, with each cell's text as the spreadsheet shows it (number formats applied).
+LO_CSV_AS_SHOWN = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,false,-1"
 
 
 @pytest.fixture
@@ -60,8 +62,10 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
     return run
 
 
-def libreoffice_tabs(book: Path, outdir: Path) -> dict[str, list[list[str]]]:
-    """Open a workbook in LibreOffice headless, recalculate, and read every tab as text."""
+def libreoffice_tabs(book: Path, outdir: Path,
+                     as_shown: bool = False) -> dict[str, list[list[str]]]:
+    """Open a workbook in LibreOffice headless, recalculate, and read every tab as text
+    (``as_shown``: each cell formatted by its number format, as a person sees it)."""
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
         pytest.fail("LibreOffice is not installed; ./scripts/test installs it")
@@ -69,7 +73,7 @@ def libreoffice_tabs(book: Path, outdir: Path) -> dict[str, list[list[str]]]:
     profile = outdir / "lo-profile"
     subprocess.run(
         [soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to",
-         LO_CSV_FILTER, str(book), "--outdir", str(outdir)],
+         LO_CSV_AS_SHOWN if as_shown else LO_CSV_FILTER, str(book), "--outdir", str(outdir)],
         check=True, capture_output=True, timeout=180,
     )
     tabs: dict[str, list[list[str]]] = {}

@@ -27,11 +27,12 @@ def test_refreshed_worked_example_opens_with_the_numbers(cli, worked_example, tm
     funnel = tabs["Funnel"]
     assert funnel[0][:4] == ["Sales funnel", "", "As of", "2026-06-30"]
     stage_rows = {row[0]: row for row in funnel[4:9]}
-    # the contract's worked example: Opportunity 1 open, 13 advanced, 1 dropped, 5 still needed
-    assert stage_rows["Opportunity"][1:4] == ["1", "13", "1"]
-    assert stage_rows["Opportunity"][6:8] == ["5", "19"]
-    assert stage_rows["#2"][1:4] == ["2", "6", "0"]
-    assert funnel[9][:2] == ["Won", "4"] and funnel[10][:2] == ["Lost", "5"]
+    # the contract's worked example: Opportunity reached by all 15, 1 open, 13 advanced,
+    # 1 dropped, 5 still needed, 19 for the whole plan
+    assert stage_rows["Opportunity"][1:5] == ["15", "1", "13", "1"]
+    assert stage_rows["Opportunity"][8:10] == ["5", "19"]
+    assert stage_rows["#2"][1:5] == ["8", "2", "6", "0"]
+    assert funnel[9][:3] == ["Won", "4", "4"] and funnel[10][:3] == ["Lost", "", "5"]
     assert [row[0] for row in tabs["Focus"][1:]] == ["D-10", "D-12", "D-11"]
     assert set(summary["flags"]) == {"D-10", "D-11", "D-12"}
     assert tabs["History"][1][:2] == ["2026-06-30", "15"]

@@ -12,7 +12,7 @@ from conftest import make_book
 from sheets_funnel.backends.xlsx import XlsxWorkbook
 from sheets_funnel.backends.xlsx_package import find_styles
 from sheets_funnel.refresh import refresh
-from sheets_funnel.templates import build_workbook, flags_formula
+from sheets_funnel.templates import STAGE_CHOICES, build_workbook, flags_formula
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 TABS = {"en": ["Pipeline", "Settings", "Funnel", "Focus", "History", "_funnel_state"],
@@ -90,19 +90,48 @@ def test_settings_tab_shows_one_commented_own_name_example(tmp_path, lang, examp
     assert summary["stage_counts"]["First Appointment"] == 1
 
 
-def test_funnel_chart_points_at_the_fixed_stage_table(tmp_path):
-    path = TEMPLATES / "pipeline-en.xlsx"
+def _chart_refs(path: Path) -> dict[str, list[str]]:
+    """Each chart part's title and the ranges its series read (``<c:f>``, quotes dropped)."""
     with zipfile.ZipFile(path) as zf:
-        chart = zf.read("xl/charts/chart1.xml").decode()
-    assert "<c:f>'Funnel'!$A$5:$A$10</c:f>" in chart
-    assert "<c:f>'Funnel'!$B$5:$B$10</c:f>" in chart
-    # after a refresh, rows 5-10 of Funnel hold the stages and Won, as the chart expects
+        parts = sorted(n for n in zf.namelist() if n.startswith("xl/charts/chart"))
+        charts = {}
+        for part in parts:
+            text = zf.read(part).decode()
+            title = "".join(re.findall(r"<a:t>([^<]*)</a:t>", text.split("</c:title>")[0]))
+            charts[title] = [ref.replace("'", "") for ref in re.findall(r"<c:f>([^<]*)</c:f>",
+                                                                          text)]
+    return charts
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_funnel_charts_point_at_the_reached_and_open_columns(tmp_path, lang):
+    path = TEMPLATES / f"pipeline-{lang}.xlsx"
+    funnel_tab, history_tab = TABS[lang][2], TABS[lang][4]
+    charts = _chart_refs(path)
+    titles = {"en": ("The funnel: deals that reached each stage", "Open deals at each stage now",
+                     "Expected closes and won in period"),
+              "ru": ("Воронка: сколько сделок дошло до этапа", "Открытые сделки на этапах сейчас",
+                     "Ожидаемые сделки и выигранные за период")}[lang]
+    reached, open_now, trend = (charts[title] for title in titles)
+    # the funnel: stages and Won (A5:A10) against the deals that reached them (B5:B10)
+    assert reached == [f"{funnel_tab}!$A$5:$A$10",
+                       f"{funnel_tab}!$B$5:$B$10"]
+    assert open_now == [f"{funnel_tab}!$A$5:$A$9", f"{funnel_tab}!$C$5:$C$9"]
+    # History: won in period (J) and expected closes (L) over the as-of dates (A)
+    assert sorted(trend) == sorted([f"{history_tab}!$A$2:$A$2000"] * 2 + [
+        f"{history_tab}!$L$2:$L$2000", f"{history_tab}!$J$2:$J$2000"])
+    # after a refresh, the stage table holds the stages, Won and the reached counts
     book = tmp_path / "t.xlsx"
     book.write_bytes(path.read_bytes())
     refresh(XlsxWorkbook(book))
-    funnel = XlsxWorkbook(book).read(["Funnel"])["Funnel"]
-    assert [row[0] for row in funnel[4:10]] == ["Opportunity", "First Appointment", "#1", "#2",
-                                                "#3", "Won"]
+    funnel = XlsxWorkbook(book).read([funnel_tab])[funnel_tab]
+    stages = STAGE_CHOICES[lang][:5]
+    assert [row[0] for row in funnel[4:10]] == [*stages, funnel[9][0]]
+    assert funnel[3][1:3] == ({"en": ["Reached", "Now"], "ru": ["Дошли", "Сейчас"]}[lang])
+    history = XlsxWorkbook(book).read([history_tab])[history_tab]
+    assert (history[0][9], history[0][11]) == {
+        "en": ("Won in period", "Expected closes"),
+        "ru": ("Выиграно за период", "Ожидаемые сделки")}[lang]
 
 
 def test_headings_reuse_the_templates_bold_format(tmp_path):

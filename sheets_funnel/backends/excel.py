@@ -10,8 +10,9 @@ and one bulk ``range.value``:
   ``"@SUM"`` or ``"2026-01-01"`` stay text and never become a formula, a
   number or a date;
 * dates are written as dates with the ``yyyy-mm-dd`` format, ratios
-  (:class:`~sheets_funnel.cells.Percent`) as numbers with ``0.0%``, other
-  numbers with the General format; :class:`~sheets_funnel.cells.Heading`
+  (:class:`~sheets_funnel.cells.Percent`) as numbers with ``0.0%``, money
+  with ``#,##0``, deals per sale with ``0.0" : 1"``, fractional counts with
+  ``0.0``, other numbers with the General format; :class:`~sheets_funnel.cells.Heading`
   text is bold.
 
 Atomicity, as far as Excel allows: every tab is rendered and checked (cell
@@ -34,7 +35,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
-from ..cells import Heading, Percent, Rows
+from ..cells import Heading, Money, OneDecimal, Percent, Ratio, Rows
 from ..errors import BackendMissing, SheetsFunnelError
 
 log = logging.getLogger("sheets_funnel")
@@ -42,6 +43,9 @@ log = logging.getLogger("sheets_funnel")
 TEXT_FORMAT = "@"
 DATE_FORMAT = "yyyy-mm-dd"
 PERCENT_FORMAT = "0.0%"
+MONEY_FORMAT = "#,##0"
+RATIO_FORMAT = '0.0" : 1"'
+TENTHS_FORMAT = "0.0"
 GENERAL_FORMAT = "General"
 MAX_ROWS = 1_048_576
 MAX_COLUMNS = 16_384
@@ -228,7 +232,7 @@ def _out(tab: str, row: int, column: int, value: Any) -> Any:
     if isinstance(value, int | float):
         if not math.isfinite(value):
             raise SheetsFunnelError(f"{where}: {value} is not a number Excel can hold")
-        return float(value) if isinstance(value, Percent) else value
+        return float(value) if isinstance(value, Percent | Money | Ratio | OneDecimal) else value
     if isinstance(value, dt.datetime):
         return value
     if isinstance(value, dt.date):
@@ -244,6 +248,12 @@ def _format(value: Any) -> str | None:
         return TEXT_FORMAT
     if isinstance(value, Percent):
         return PERCENT_FORMAT
+    if isinstance(value, Money):
+        return MONEY_FORMAT
+    if isinstance(value, Ratio):
+        return RATIO_FORMAT
+    if isinstance(value, OneDecimal):
+        return TENTHS_FORMAT
     if isinstance(value, dt.date):
         return DATE_FORMAT
     return ""

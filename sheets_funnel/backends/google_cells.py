@@ -6,7 +6,9 @@ formats go separately, once per rectangle of cells that share one
 ten thousand copies of the date format. User text is sent as
 ``stringValue``, so the API never reads it as a formula, number or date;
 dates go as serial numbers with a date format, ratios with a percent
-format, headings in bold (:func:`cell_format` says which cell gets which).
+format, money with thousands separators (``#,##0``, no currency symbol),
+deals per sale as ``1.7 : 1``, fractional counts with one decimal, headings
+in bold (right-aligned over columns of numbers) (:func:`cell_format` says which cell gets which).
 """
 
 from __future__ import annotations
@@ -18,13 +20,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..cells import Cell, Heading, Percent, Rows, to_serial
+from ..cells import Cell, Heading, Money, NumberHeading, OneDecimal, Percent, Ratio, Rows, to_serial
 
 #: Google Sheets' limit on cells in one spreadsheet.
 MAX_CELLS = 10_000_000
 DATE = {"numberFormat": {"type": "DATE", "pattern": "yyyy-mm-dd"}}
 PERCENT = {"numberFormat": {"type": "PERCENT", "pattern": "0.0%"}}
 BOLD = {"textFormat": {"bold": True}}
+BOLD_RIGHT = {"textFormat": {"bold": True}, "horizontalAlignment": "RIGHT"}
+MONEY = {"numberFormat": {"type": "NUMBER", "pattern": "#,##0"}}
+RATIO = {"numberFormat": {"type": "NUMBER", "pattern": '0.0" : 1"'}}
+TENTHS = {"numberFormat": {"type": "NUMBER", "pattern": "0.0"}}
 FIELDS = "userEnteredValue,userEnteredFormat"
 Format = Mapping[str, Any]
 
@@ -70,12 +76,20 @@ def cell_value(value: Cell) -> dict[str, Any] | None:
 
 def cell_format(value: Cell) -> Format | None:
     """The ``userEnteredFormat`` a cell is shown with (None: the sheet's default)."""
+    if isinstance(value, NumberHeading):
+        return BOLD_RIGHT
     if isinstance(value, Heading):
         return BOLD
     if isinstance(value, dt.date):
         return DATE
     if isinstance(value, Percent):
         return PERCENT
+    if isinstance(value, Money):
+        return MONEY
+    if isinstance(value, Ratio):
+        return RATIO
+    if isinstance(value, OneDecimal):
+        return TENTHS
     return None
 
 

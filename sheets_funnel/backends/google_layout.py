@@ -5,8 +5,9 @@ owned tabs as sheets-funnel's (:mod:`sheets_funnel.ownership`), the Pipeline
 headers with Stage and Status dropdowns, date checks and formats, the Flags
 column (one ARRAYFORMULA that looks every deal up in Focus), the colouring of
 flagged deals, the Settings keys with their defaults, the owned tabs' first
-content and the funnel chart over the Funnel tab's fixed stage table. Tabs of
-the user's other than these are left alone.
+content, the Funnel tab's two charts over its fixed stage table (deals reached
+per stage; open deals now) and the History tab's trend chart. Tabs of the
+user's other than these are left alone.
 """
 
 from __future__ import annotations
@@ -15,7 +16,16 @@ from typing import Any
 
 from ..cells import Heading, Rows
 from ..errors import WorkbookUnusable
+from ..labels import LABELS
 from ..model import COLUMNS, SETTINGS, TABS, Lang, TabNames
+from ..render import (
+    HISTORY_EXPECTED_CLOSES_COLUMN,
+    HISTORY_WON_IN_PERIOD_COLUMN,
+    OPEN_COLUMN,
+    REACHED_COLUMN,
+    STAGE_TABLE_FIRST_ROW,
+    STAGE_TABLE_LAST_ROW,
+)
 from ..templates import STAGE_CHOICES, STATUS_CHOICES, first_owned_content, pipeline_header
 from ..vocabulary import VOCABULARY
 from .google_cells import SheetInfo, content_requests, format_requests, sheets_of, value_request
@@ -106,25 +116,65 @@ def layout_requests(lang: Lang, sheets: list[SheetInfo],
     for title, rows in owned.items():
         if title in ids:
             requests += content_requests(ids[title], rows)
-    requests.append(_funnel_chart(ids[tabs.funnel], lang))
+    requests += funnel_charts(ids[tabs.funnel], lang)
+    requests.append(trend_chart(ids[tabs.history], lang))
     return requests
 
 
-def _funnel_chart(sheet_id: int, lang: Lang) -> dict[str, Any]:
-    """A bar chart of open deals per stage and won deals: Funnel!A5:B10."""
-    def source(col: int) -> dict[str, Any]:
-        return {"sourceRange": {"sources": [{
-            "sheetId": sheet_id, "startRowIndex": 4, "endRowIndex": 10,
-            "startColumnIndex": col, "endColumnIndex": col + 1}]}}
+def _source(sheet_id: int, col: int, first_row: int, end_row: int | None) -> dict[str, Any]:
+    """One column of a tab as a chart's data (0-based; ``end_row`` None: to the end)."""
+    grid: dict[str, Any] = {"sheetId": sheet_id, "startRowIndex": first_row,
+                            "startColumnIndex": col, "endColumnIndex": col + 1}
+    if end_row is not None:
+        grid["endRowIndex"] = end_row
+    return {"sourceRange": {"sources": [grid]}}
 
+
+def _anchor(sheet_id: int, row: int, col: int, width: int, height: int) -> dict[str, Any]:
+    return {"overlayPosition": {"anchorCell": {"sheetId": sheet_id, "rowIndex": row,
+                                               "columnIndex": col},
+                                "widthPixels": width, "heightPixels": height}}
+
+
+def _stage_chart(sheet_id: int, title: str, column: int, end_row: int,
+                 row: int, height: int) -> dict[str, Any]:
+    """A bar chart of one column of the Funnel tab's stage table, Opportunity at the top."""
+    first = STAGE_TABLE_FIRST_ROW - 1
     return {"addChart": {"chart": {
-        "spec": {"title": VOCABULARY[lang].title, "basicChart": {
+        "spec": {"title": title, "basicChart": {
             "chartType": "BAR", "legendPosition": "NO_LEGEND",
-            "domains": [{"domain": source(0), "reversed": True}],
-            "series": [{"series": source(1), "targetAxis": "BOTTOM_AXIS"}],
+            "domains": [{"domain": _source(sheet_id, 0, first, end_row), "reversed": True}],
+            "series": [{"series": _source(sheet_id, column - 1, first, end_row),
+                        "targetAxis": "BOTTOM_AXIS",
+                        "dataLabel": {"type": "DATA", "placement": "OUTSIDE_END"}}],
             "headerCount": 0}},
-        "position": {"overlayPosition": {"anchorCell": {
-            "sheetId": sheet_id, "rowIndex": 2, "columnIndex": 10}}}}}}
+        "position": _anchor(sheet_id, row, 16, 600, height)}}}
+
+
+def funnel_charts(sheet_id: int, lang: Lang) -> list[dict[str, Any]]:
+    """The Funnel tab's two charts: deals reached per stage (Funnel!B5:B10, a funnel that
+    only narrows) and open deals per stage now (Funnel!C5:C9)."""
+    t = LABELS[lang]
+    return [_stage_chart(sheet_id, t["chart_reached"], REACHED_COLUMN, STAGE_TABLE_LAST_ROW, 1,
+                         300),
+            _stage_chart(sheet_id, t["chart_open"], OPEN_COLUMN, STAGE_TABLE_LAST_ROW - 1, 19,
+                         250)]
+
+
+def trend_chart(sheet_id: int, lang: Lang) -> dict[str, Any]:
+    """The History tab's line chart: expected closes and won in period over the as-of dates
+    (columns A, L and J from row 2 down)."""
+    t = LABELS[lang]
+    return {"addChart": {"chart": {
+        "spec": {"title": t["chart_trend"], "basicChart": {
+            "chartType": "LINE", "legendPosition": "BOTTOM_LEGEND",
+            "domains": [{"domain": _source(sheet_id, 0, 1, None)}],
+            "series": [{"series": _source(sheet_id, column - 1, 1, None),
+                        "targetAxis": "LEFT_AXIS"}
+                       for column in (HISTORY_EXPECTED_CLOSES_COLUMN,
+                                      HISTORY_WON_IN_PERIOD_COLUMN)],
+            "headerCount": 0}},
+        "position": _anchor(sheet_id, 1, 24, 600, 300)}}}
 
 
 def lay_out(sheet: GoogleSheet, lang: Lang) -> list[str]:

@@ -16,7 +16,19 @@ from dataclasses import dataclass
 from xml.etree import ElementTree as ET
 from xml.sax.saxutils import escape
 
-from ..cells import DAYS_1904, Cell, Heading, Percent, column_letter, is_spreadsheet_day, to_serial
+from ..cells import (
+    DAYS_1904,
+    Cell,
+    Heading,
+    Money,
+    NumberHeading,
+    OneDecimal,
+    Percent,
+    Ratio,
+    column_letter,
+    is_spreadsheet_day,
+    to_serial,
+)
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -77,6 +89,10 @@ class Styles:
     date: int | None = None
     percent: int | None = None
     bold: int | None = None
+    money: int | None = None
+    ratio: int | None = None
+    tenths: int | None = None
+    bold_right: int | None = None
     date1904: bool = False
 
 
@@ -89,11 +105,13 @@ def uses_1904(workbook_xml: bytes) -> bool:
 
 
 def find_styles(styles_xml: bytes | None, date1904: bool = False) -> Styles:
-    """The workbook's existing date, percentage and bold cell formats.
+    """The workbook's existing date, percentage, bold, money (``#,##0``), ``N : 1`` and
+    one-decimal (``0.0``) cell formats.
 
     Owned tabs reuse the workbook's own formats so the styles part never
-    changes; without one, dates are written as ISO text, ratios as plain
-    numbers and headings as plain text.
+    changes; without one, dates are written as ISO text, percentages as plain
+    numbers, headings as plain text, money rounded to cents, ``N : 1`` as text
+    and one-decimal figures rounded to one decimal.
     """
     if not styles_xml:
         return Styles(date1904=date1904)
@@ -108,7 +126,7 @@ def find_styles(styles_xml: bytes | None, date1904: bool = False) -> Styles:
         if (b := font.find(f"{{{NS_MAIN}}}b")) is not None and b.get("val", "1") not in ("0",
                                                                                       "false")
     }
-    date_xf = pct_xf = bold_xf = None
+    date_xf = pct_xf = bold_xf = money_xf = ratio_xf = tenths_xf = bold_right_xf = None
     xfs = root.find(f"{{{NS_MAIN}}}cellXfs")
     for index, xf in enumerate([] if xfs is None else list(xfs)):
         fmt = int(xf.get("numFmtId", "0"))
@@ -119,9 +137,22 @@ def find_styles(styles_xml: bytes | None, date1904: bool = False) -> Styles:
         if pct_xf is None and (fmt in (9, 10) or (code.endswith("%") and "0" in code)):
             pct_xf = index
         plain = fmt == 0 and xf.get("fillId", "0") == "0" and xf.get("borderId", "0") == "0"
-        if bold_xf is None and plain and int(xf.get("fontId", "0")) in bold_fonts:
-            bold_xf = index
-    return Styles(date_xf, pct_xf, bold_xf, date1904)
+        align = xf.find(f"{{{NS_MAIN}}}alignment")
+        horizontal = None if align is None else align.get("horizontal")
+        if plain and int(xf.get("fontId", "0")) in bold_fonts:
+            if bold_xf is None and horizontal in (None, "general", "left"):
+                bold_xf = index
+            if bold_right_xf is None and horizontal == "right":
+                bold_right_xf = index
+        unbolded = int(xf.get("fontId", "0")) not in bold_fonts
+        if money_xf is None and unbolded and (fmt == 3 or code == "#,##0"):
+            money_xf = index
+        if ratio_xf is None and unbolded and code.replace("\\", "").endswith('" : 1"'):
+            ratio_xf = index
+        if tenths_xf is None and unbolded and code == "0.0":
+            tenths_xf = index
+    return Styles(date_xf, pct_xf, bold_xf, money_xf, ratio_xf, tenths_xf, bold_right_xf,
+                  date1904)
 
 
 def _xml_text(text: str) -> str:
@@ -138,13 +169,28 @@ def _text_cell(ref: str, text: str, style: str = "") -> str:
     return f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{clean}</t></is></c>'
 
 
+def _number_style(value: float, styles: Styles) -> int | None:
+    """The cell format index a number is shown with, None for the default."""
+    if isinstance(value, Percent):
+        return styles.percent
+    if isinstance(value, Money):
+        return styles.money
+    if isinstance(value, Ratio):
+        return styles.ratio
+    if isinstance(value, OneDecimal):
+        return styles.tenths
+    return None
+
+
 def cell_xml(ref: str, value: Cell, styles: Styles) -> str:
     """One ``<c>`` element; text is always an inline string, never a formula."""
-    date_xf, pct_xf = styles.date, styles.percent
+    date_xf = styles.date
     if value is None or value == "":
         return ""
     if isinstance(value, Heading):
-        style = "" if styles.bold is None else f' s="{styles.bold}"'
+        xf = styles.bold_right if isinstance(value, NumberHeading) else None
+        xf = styles.bold if xf is None else xf
+        style = "" if xf is None else f' s="{xf}"'
         return _text_cell(ref, str(value), style)
     if isinstance(value, bool):
         return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
@@ -159,7 +205,12 @@ def cell_xml(ref: str, value: Cell, styles: Styles) -> str:
     if isinstance(value, int | float):
         if not math.isfinite(value):
             return ""
-        style = f' s="{pct_xf}"' if isinstance(value, Percent) and pct_xf is not None else ""
+        xf = _number_style(value, styles)
+        if xf is None and isinstance(value, Ratio):
+            return _text_cell(ref, f"{value:.1f} : 1")
+        if xf is None and isinstance(value, Money | OneDecimal):
+            value = round(value, 2 if isinstance(value, Money) else 1)
+        style = "" if xf is None else f' s="{xf}"'
         number = repr(int(value)) if float(value).is_integer() and abs(value) < 1e15 else repr(
             float(value))
         return f'<c r="{ref}"{style}><v>{number}</v></c>'

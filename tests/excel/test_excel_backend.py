@@ -74,11 +74,22 @@ def test_results_land_as_numbers_dates_and_percentages(book):
     assert funnel["D1"].value == dt.datetime(2026, 6, 30)
     assert funnel["D1"].number_format == "yyyy-mm-dd"
     assert funnel["A5"].value == "Opportunity"
-    assert funnel["B5"].value == 1 and funnel["B5"].number_format == "General"
-    assert funnel["E5"].value == pytest.approx(13 / 14)
-    assert funnel["E5"].number_format == "0.0%"
+    # reached 15 (every deal), open now 1
+    assert funnel["B5"].value == 15 and funnel["B5"].number_format == "General"
+    assert funnel["C5"].value == 1
+    assert funnel["F5"].value == pytest.approx(13 / 14)
+    assert funnel["F5"].number_format == "0.0%"
+    # meetings per sale at First Appointment: 1 / (16/27) = 1.6875, shown "1.7 : 1"
+    assert funnel["H6"].value == pytest.approx(1.6875)
+    assert funnel["H6"].number_format == '0.0" : 1"'
+    rows = {funnel.range((r, 1)).value: r for r in range(1, 60)}
+    expected = rows["Forecast: in-cycle open deals × close rate"]
+    assert funnel.range((expected, 2)).number_format == "0.0"
+    assert funnel.range((expected, 3)).value == pytest.approx(24588.35978835979)
+    assert funnel.range((expected, 3)).number_format == "#,##0"
     history = book.sheets["History"]
     assert history["A2"].value == dt.datetime(2026, 6, 30)
+    assert history["S2"].number_format == '0.0" : 1"'
 
 
 FORMULA_LIKE = ["=HYPERLINK(\"http://x\")", "+1 555 0100", "@SUM(A1)", "2026-01-01", "-x",

@@ -82,4 +82,4 @@ def test_a_refresh_sends_no_per_cell_format_and_the_tabs_show_them(fake, worked_
             assert focus.cell(r, c).data["userEnteredFormat"] == DATE
         assert "userEnteredFormat" not in focus.cell(r, 0).data
     funnel = fake.spreadsheet(sid).sheet("Funnel")
-    assert funnel.cell(4, 4).data["userEnteredFormat"] == PERCENT  # E5, the first stage's rate
+    assert funnel.cell(4, 5).data["userEnteredFormat"] == PERCENT  # F5, the first stage's rate

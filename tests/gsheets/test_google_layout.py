@@ -40,10 +40,31 @@ def test_a_blank_spreadsheet_gets_every_tab_in_one_write(cli, fake, user_credent
         ["Cycle Tolerance"], ["Lookback Days"], ["Min Sample"], ["Revenue Target"],
         ["Average Deal Value"], [], ["# Stage: Discovery"]]
     assert settings[11][1] == "First Appointment"
-    (chart,) = book.sheet("Funnel").charts
-    domain = chart["spec"]["basicChart"]["domains"][0]["domain"]["sourceRange"]["sources"][0]
-    assert (domain["startRowIndex"], domain["endRowIndex"]) == (4, 10)  # Funnel!A5:A10
-    assert fake.values(sid, "Funnel")[4][0] == "Opportunity"
+    reached, open_now = book.sheet("Funnel").charts
+
+    def source(chart, part):
+        spec = chart["spec"]["basicChart"]
+        grid = (spec["domains"][0]["domain"] if part == "domain"
+                else spec["series"][0]["series"])["sourceRange"]["sources"][0]
+        return (grid["startRowIndex"], grid.get("endRowIndex"), grid["startColumnIndex"],
+                grid["endColumnIndex"])
+
+    # the funnel plots how many deals reached each stage: Funnel!B5:B10 against A5:A10
+    assert source(reached, "domain") == (4, 10, 0, 1)
+    assert source(reached, "series") == (4, 10, 1, 2)
+    # the second chart plots the open deals now: Funnel!C5:C9
+    assert source(open_now, "series") == (4, 9, 2, 3)
+    funnel = fake.values(sid, "Funnel")
+    assert [row[:3] for row in funnel[3:5]] == [["Stage", "Reached", "Now"],
+                                                ["Opportunity", 0, 0]]
+    # History: expected closes (column L) and won in period (column J) over the dates in A
+    (trend,) = book.sheet("History").charts
+    series = [s["series"]["sourceRange"]["sources"][0] for s in
+              trend["spec"]["basicChart"]["series"]]
+    assert [(s["startColumnIndex"], s["startRowIndex"], "endRowIndex" in s) for s in series] == [
+        (11, 1, False), (9, 1, False)]
+    history = fake.values(sid, "History")[0]
+    assert (history[0], history[9], history[11]) == ("As of", "Won in period", "Expected closes")
 
 
 def test_the_laid_out_spreadsheet_refreshes(cli, fake, user_credentials):

@@ -54,8 +54,9 @@ def test_owned_tabs_match_the_local_workbook(cli, fake, worked_example, user_cre
     for g_row, x_row in zip(funnel[4:9], local["Funnel"][4:9], strict=True):
         assert g_row[0] == x_row[0]
         assert [float(v) for v in g_row[1:6]] == pytest.approx([float(v) for v in x_row[1:6]])
-    assert [row[:2] for row in funnel[9:11]] == [["Won", 4], ["Lost", 5]]
-    assert [row[:2] for row in local["Funnel"][9:11]] == [["Won", 4], ["Lost", 5]]
+    # Won: 4 reached Closed, 4 won in all; Lost: 5 lost in all (column C, "Now")
+    assert [row[:3] for row in funnel[9:11]] == [["Won", 4, 4], ["Lost", "", 5]]
+    assert [row[:3] for row in local["Funnel"][9:11]] == [["Won", 4, 4], ["Lost", "", 5]]
     assert [row[:6] for row in fake.values(sid, "Focus")] == [
         row[:6] for row in local["Focus"]]
     assert fake.values(sid, "Focus")[1][0] == "D-10"

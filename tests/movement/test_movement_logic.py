@@ -180,19 +180,21 @@ def test_movement_section_names_the_deals_and_their_stages():
                    deal("C", 1, "lost", account="Coho"))
     rows = render_movement(compare(previous, current), "en")
     assert rows[0] == ["Movement since 2026-06-29 (3)"]
-    assert rows[1] == ["Advanced", "Slipped back", "Won", "Lost", "New", "Removed", "Reopened"]
-    assert rows[2] == [1, 0, 1, 1, 0, 0, 0]
-    assert rows[3] == ["Change", "Deal ID", "Account", "Owner", "From", "Now"]
-    assert rows[4:] == [["Advanced", "A", "Acme", "Anna", "#1", "#2"],
+    # one row per kind, the count beside its name, so the two always line up
+    assert rows[1] == ["Change", "Deals"]
+    assert rows[2:9] == [["Advanced", 1], ["Slipped back", 0], ["Won", 1], ["Lost", 1],
+                         ["New", 0], ["Removed", 0], ["Reopened", 0]]
+    assert rows[9] == ["Change", "Deal ID", "Account", "Owner", "From", "Now"]
+    assert rows[10:] == [["Advanced", "A", "Acme", "Anna", "#1", "#2"],
                         ["Won", "B", "Beta", "Anna", "#3", "Won"],
                         ["Lost", "C", "Coho", "Anna", "First Appointment",
                          "Lost (First Appointment)"]]
     ru = render_movement(compare(previous, current), "ru")
     assert ru[0] == ["Движение сделок с 2026-06-29 (3)"]
-    assert ru[4] == ["Продвинулась", "A", "Acme", "Anna", "№1", "№2"]
+    assert ru[10] == ["Продвинулась", "A", "Acme", "Anna", "№1", "№2"]
 
 
 def test_no_movement_says_so():
     same = snap(BEFORE, deal("A", 1))
     rows = render_movement(compare(same, snap(NOW, deal("A", 1))), "en")
-    assert rows[2] == [0] * 7 and rows[3] == ["no deal moved"]
+    assert [row[1] for row in rows[2:9]] == [0] * 7 and rows[9] == ["no deal moved"]

@@ -124,7 +124,7 @@ def test_second_night_on_google_reports_movement(cli, fake, mixed):
     funnel = fake.values(sid, "Funnel")
     start = next(n for n, r in enumerate(funnel) if r and str(r[0]).startswith("Movement "))
     assert funnel[start][0] == "Movement since 2026-06-29 (1)"
-    assert funnel[start + 4][:6] == ["Won", "D-09", "Coho Winery", "Anna", "#3", "Won"]
+    assert funnel[start + 10][:6] == ["Won", "D-09", "Coho Winery", "Anna", "#3", "Won"]
 
 
 def test_all_good_exits_0_with_a_table(cli, tmp_path):
