@@ -60,26 +60,42 @@ def test_workers_refresh_local_files_at_the_same_time(tmp_path, monkeypatch):
         (str(n), f"team-{n}") for n in range(1, 7)]
 
 
-def google_night(tmp_path: Path, fake, key: Path, sheets: int, quota: str) -> Path:
+def test_the_bar_counts_workbooks_done_whatever_order_they_end_in(tmp_path, monkeypatch):
+    monkeypatch.setenv("SHEETS_FUNNEL_LOCK_DIR", str(tmp_path / "locks"))
+    for n in range(5):
+        shutil.copyfile(FIXTURES / "worked-example.xlsx", tmp_path / f"t{n}.xlsx")
+    (tmp_path / "nightly.toml").write_text("".join(
+        f'[[workbook]]\nlocation = "t{n}.xlsx"\n' for n in range(5)), encoding="utf-8")
+    screen = io.StringIO()
+    reports = run_nightly(load_config(tmp_path / "nightly.toml"), as_of=WORKED_AS_OF,
+                          progress=Progress(5, screen, interactive=True), workers=3)
+    assert [r.status for r in reports] == ["ok"] * 5
+    draws = screen.getvalue().split("\r")[1:]
+    assert len(draws) == 10 and draws[-1].endswith("\n")  # a start and an end each
+    ended = [re.search(r"\] (\d)/5 t\d\.xlsx: ok", d) for d in draws]
+    assert [int(m.group(1)) for m in ended if m] == [1, 2, 3, 4, 5]
+
+
+def google_night(cli, fake, tmp_path: Path, key: Path, client_quota: str):
+    """8 Google Sheets under one key, refreshed by 4 workers against the stand-in enforcing
+    Google's quotas on a quarter-second minute: 4 reads and 4 writes per account."""
+    fake.enforce_quota(ServerQuota(reads_per_user=4, writes_per_user=4, minute=0.25))
     ids = [fake.load_xlsx(FIXTURES / "worked-example.xlsx", title=f"Team {n}")
-           for n in range(sheets)]
-    toml = f'{quota}\n[credentials.robot]\nfile = "{key}"\n' + "".join(
+           for n in range(8)]
+    toml = f'[quota]\n{client_quota}\n[credentials.robot]\nfile = "{key}"\n' + "".join(
         f'[[workbook]]\nlocation = "{sid}"\nname = "Team {n}"\ncredentials = "robot"\n'
         for n, sid in enumerate(ids))
     path = tmp_path / "nightly.toml"
     path.write_text(toml, encoding="utf-8")
-    return path
+    return cli("nightly", str(path), "--json", "--workers", "4",
+               "--as-of", WORKED_AS_OF.isoformat())
 
 
 def test_google_sheets_of_one_account_stay_within_its_quota(cli, fake, tmp_path, monkeypatch,
                                                             service_account_key):
     monkeypatch.setenv("SHEETS_FUNNEL_LOCK_DIR", str(tmp_path / "locks"))
-    # Google's quotas with a quarter-second minute: 4 reads and 4 writes per account
-    fake.enforce_quota(ServerQuota(reads_per_user=4, writes_per_user=4, minute=0.25))
-    config = google_night(tmp_path, fake, service_account_key, 8,
-                          "[quota]\nreads_per_user = 4\nwrites_per_user = 4\nminute = 0.25\n")
-    result = cli("nightly", str(config), "--json", "--workers", "4",
-                 "--as-of", WORKED_AS_OF.isoformat())
+    result = google_night(cli, fake, tmp_path, service_account_key,
+                          "reads_per_user = 4\nwrites_per_user = 4\nminute = 0.25")
     assert result.code == 0, result.err
     reports = json.loads(result.out)
     assert [(r["status"], r["deals"]) for r in reports] == [("ok", 15)] * 8
@@ -97,8 +113,6 @@ def test_without_the_limiter_the_same_night_meets_429s(cli, fake, tmp_path, monk
                                                        service_account_key):
     # the control for the test above: the client believes in a far larger quota
     monkeypatch.setenv("SHEETS_FUNNEL_LOCK_DIR", str(tmp_path / "locks"))
-    fake.enforce_quota(ServerQuota(reads_per_user=4, writes_per_user=4, minute=0.25))
-    config = google_night(tmp_path, fake, service_account_key, 8,
-                          "[quota]\nreads_per_user = 1000\nwrites_per_user = 1000\n")
-    cli("nightly", str(config), "--json", "--workers", "4", "--as-of", WORKED_AS_OF.isoformat())
+    google_night(cli, fake, tmp_path, service_account_key,
+                 "reads_per_user = 1000\nwrites_per_user = 1000")
     assert fake.quota_rejections > 0
