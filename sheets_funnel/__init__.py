@@ -8,7 +8,9 @@ The library does the work; the ``sheets-funnel`` command is a thin layer over it
     print(outcome.summary()["forecast"])
 """
 
+from .api import funnel_from_dataframe
 from .backends import Backend, open_workbook
+from .backends.memory import MemoryWorkbook
 from .errors import (
     BackendMissing,
     BadHeader,
@@ -33,6 +35,7 @@ __all__ = [
     "BadSetting",
     "FunnelResult",
     "Issue",
+    "MemoryWorkbook",
     "MissingTab",
     "NotAWorkbook",
     "RefreshOutcome",
@@ -42,6 +45,7 @@ __all__ = [
     "WorkbookUnusable",
     "build_workbook",
     "compute",
+    "funnel_from_dataframe",
     "new_workbook",
     "open_workbook",
     "parse_workbook",

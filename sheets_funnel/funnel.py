@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .cells import from_serial, to_serial
 from .model import FLAG_CODES, STAGES
-from .parse import Settings, period_of
+from .parse import Issue, Settings, period_of
 
 _EPS = 1e-9
 
@@ -107,6 +109,32 @@ class FunnelResult:
     per_sale: dict[str, float | None]
     revenue: RevenuePlan
     warnings: list[str] = field(default_factory=list)
+    #: The row issues of the data the figures come from (filled in by a refresh).
+    issues: list[Issue] = field(default_factory=list)
+
+    def stage_table(self) -> pd.DataFrame:
+        """The stage table as a DataFrame (see :func:`sheets_funnel.tables.stage_table`)."""
+        from .tables import stage_table
+
+        return stage_table(self)
+
+    def owners_table(self) -> pd.DataFrame:
+        """One row per owner (see :func:`sheets_funnel.tables.owners_table`)."""
+        from .tables import owners_table
+
+        return owners_table(self)
+
+    def focus_table(self) -> pd.DataFrame:
+        """The flagged deals with real dates (see :func:`sheets_funnel.tables.focus_table`)."""
+        from .tables import focus_table
+
+        return focus_table(self)
+
+    def to_summary(self, written: Sequence[str] = ()) -> dict[str, Any]:
+        """The ``--json`` summary of CONTRACT §5, with this result's issues."""
+        from .summary import to_summary
+
+        return to_summary(self, self.issues, written)
 
 
 def compute(deals: pd.DataFrame, settings: Settings, as_of: dt.date) -> FunnelResult:

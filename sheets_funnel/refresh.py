@@ -79,6 +79,7 @@ def _refresh(backend: Backend, day: dt.date, dry_run: bool, adopt_tabs: bool) ->
     parsed = parse_workbook(lang, tabs, data, date1904)
     log.info("%d valid deals, %d issue(s)", len(parsed.deals), len(parsed.issues))
     result = compute(parsed.deals, parsed.settings, day)
+    result.issues = parsed.issues
     previous = moves.read_state(data.get(tabs.state, []), date1904)
     current = moves.snapshot(parsed.deals, day)
     listed = moves.listed_ids(tabs.pipeline, data.get(tabs.pipeline, []), lang, parsed.names)

@@ -7,18 +7,29 @@ import sys
 
 import sheets_funnel
 
+#: Every public name and the module that defines it.
 PUBLIC = {
-    "Backend", "BackendMissing", "BadHeader", "BadSetting", "FunnelResult", "Issue",
-    "MissingTab", "NotAWorkbook", "RefreshOutcome", "Settings", "SheetsFunnelError",
-    "WorkbookLocked", "WorkbookUnusable", "build_workbook", "compute", "new_workbook",
-    "open_workbook", "parse_workbook", "refresh",
+    "Backend": "sheets_funnel.backends.base", "BackendMissing": "sheets_funnel.errors",
+    "BadHeader": "sheets_funnel.errors", "BadSetting": "sheets_funnel.errors",
+    "FunnelResult": "sheets_funnel.funnel", "Issue": "sheets_funnel.parse",
+    "MemoryWorkbook": "sheets_funnel.backends.memory", "MissingTab": "sheets_funnel.errors",
+    "NotAWorkbook": "sheets_funnel.errors", "RefreshOutcome": "sheets_funnel.refresh",
+    "Settings": "sheets_funnel.parse", "SheetsFunnelError": "sheets_funnel.errors",
+    "WorkbookLocked": "sheets_funnel.errors", "WorkbookUnusable": "sheets_funnel.errors",
+    "build_workbook": "sheets_funnel.templates", "compute": "sheets_funnel.funnel",
+    "funnel_from_dataframe": "sheets_funnel.api", "new_workbook": "sheets_funnel.templates",
+    "open_workbook": "sheets_funnel.backends", "parse_workbook": "sheets_funnel.parse",
+    "refresh": "sheets_funnel.refresh",
 }
 
 
 def test_all_lists_exactly_the_public_api():
-    assert set(sheets_funnel.__all__) == PUBLIC
-    for name in PUBLIC:
-        assert getattr(sheets_funnel, name) is not None
+    assert sorted(sheets_funnel.__all__) == sorted(PUBLIC)
+    namespace: dict[str, object] = {}
+    exec("from sheets_funnel import *", namespace)
+    exported = {name: getattr(obj, "__module__", None) for name, obj in namespace.items()
+                if not name.startswith("__")}
+    assert exported == PUBLIC
 
 
 def test_importing_the_package_loads_no_backend_or_writer():
