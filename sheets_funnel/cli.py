@@ -12,10 +12,11 @@ from collections.abc import Sequence
 from .errors import BackendMissing, SheetsFunnelError, error_message
 from .importers import SOURCES, import_export
 from .locks import DEFAULT_WAIT
-from .nightly import DEFAULT_WORKERS, refresh_location
+from .nightly import DEFAULT_WORKERS
+from .refresh import refresh_location
 from .report import text_report
 from .shard import Shard
-from .templates import new_google_layout, new_workbook
+from .templates import new_workbook
 
 
 def _date(text: str) -> dt.date:
@@ -188,6 +189,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(text_report(outcome.result, outcome.parsed.issues, backend.label,
                                   outcome.written, outcome.movement))
         elif args.google:
+            from .backends.google_layout import new_google_layout
+
             tabs = new_google_layout(args.google, args.lang, args.credentials)
             print(f"Laid out {args.google}: {', '.join(tabs)}")
         elif args.out:

@@ -12,28 +12,24 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any, Literal
 
-from .backends import Backend, open_workbook
+from .backends import open_workbook
 from .backends.google_quota import QuotaPool, RateLimiter
-from .errors import SheetsFunnelError, WorkbookUnusable
-from .locks import DEFAULT_WAIT, WorkbookBusy, workbook_lock
-from .model import TABS, Lang, detect_lang
+from .errors import SheetsFunnelError
+from .locks import DEFAULT_WAIT, WorkbookBusy
 from .movement import describe
 from .nightly_config import NightlyConfig, WorkbookEntry
 from .progress import Progress
-from .refresh import RefreshOutcome, refresh
+from .refresh import Opener, RefreshOutcome, refresh_location
 
 #: Workbooks refreshed at once by default: enough to keep one Google account at its quota
 #: (a refresh spends most of its time waiting for Google), few enough for a small machine.
 DEFAULT_WORKERS = 4
 Status = Literal["ok", "failed", "busy"]
-Opener = Callable[..., Backend]
-_LANG_NAMES = {"en": "an English", "ru": "a Russian"}
 
 
 @dataclass
@@ -65,41 +61,6 @@ def headline(outcome: RefreshOutcome) -> str:
     if not outcome.written:
         text += " (nothing written)"
     return text
-
-
-def refresh_location(location: str, *, as_of: dt.date | None = None, dry_run: bool = False,
-                     credentials: str | Path | None = None, lang: Lang | None = None,
-                     lock_wait: float = DEFAULT_WAIT, label: str | None = None,
-                     opener: Opener = open_workbook, limiter: RateLimiter | None = None,
-                     adopt_tabs: bool = False) -> tuple[Backend, RefreshOutcome]:
-    """Open a workbook and refresh it under its lock; returns the backend and the outcome.
-
-    A dry run only reads and takes no lock. With ``lang`` a workbook in the other language
-    is refused (:class:`~sheets_funnel.errors.WorkbookUnusable`). Raises
-    :class:`~sheets_funnel.locks.WorkbookBusy` when another refresh holds the lock for
-    longer than ``lock_wait`` seconds. A Google Sheet's requests are paced by ``limiter``.
-    ``adopt_tabs``: see :func:`~sheets_funnel.refresh.refresh`.
-    """
-    options: dict[str, Any] = {"credentials": str(credentials)} if credentials else {}
-    if limiter is not None:
-        options["limiter"] = limiter
-    if dry_run:
-        backend = opener(location, **options)
-        return backend, _checked_refresh(backend, as_of, True, lang, adopt_tabs)
-    with workbook_lock(location, lock_wait, label=label):
-        backend = opener(location, **options)
-        return backend, _checked_refresh(backend, as_of, False, lang, adopt_tabs)
-
-
-def _checked_refresh(backend: Backend, as_of: dt.date | None, dry_run: bool,
-                     lang: Lang | None, adopt_tabs: bool = False) -> RefreshOutcome:
-    if lang is not None:
-        found = detect_lang(backend.tab_names())
-        if found is not None and found != lang:
-            raise WorkbookUnusable(
-                f"{backend.label}: expected {_LANG_NAMES[lang]} workbook (a "
-                f"{TABS[lang].pipeline!r} tab), found a {TABS[found].pipeline!r} tab")
-    return refresh(backend, as_of=as_of, dry_run=dry_run, adopt_tabs=adopt_tabs)
 
 
 def refresh_entry(entry: WorkbookEntry, *, as_of: dt.date | None = None,

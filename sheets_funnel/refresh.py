@@ -1,4 +1,4 @@
-"""The one use case: open a workbook, read, parse, compute, render, write."""
+"""The one use case: open a workbook, read, parse, compute, render, write (under its lock)."""
 
 from __future__ import annotations
 
@@ -6,20 +6,30 @@ import contextlib
 import datetime as dt
 import gc
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from . import movement as moves
+from .backends import open_workbook
 from .backends.base import Backend
+from .errors import WorkbookUnusable
 from .funnel import FunnelResult, compute
-from .model import STATE_TAB, find_tab
+from .locks import DEFAULT_WAIT, workbook_lock
+from .model import STATE_TAB, TABS, Lang, detect_lang, find_tab
 from .ownership import check_owned_tabs
 from .parse import ParsedWorkbook, parse_workbook, resolve_tabs
 from .render import render_tabs
 from .summary import to_summary
 
+if TYPE_CHECKING:
+    from .backends.google_quota import RateLimiter
+
 log = logging.getLogger("sheets_funnel")
+#: Opens a workbook location (a path, a Google Sheets URL or id) as a backend.
+Opener = Callable[..., Backend]
+_LANG_NAMES = {"en": "an English", "ru": "a Russian"}
 
 
 @dataclass
@@ -65,9 +75,6 @@ def _paused_gc() -> Iterator[None]:
 
 
 def _refresh(backend: Backend, day: dt.date, dry_run: bool, adopt_tabs: bool) -> RefreshOutcome:
-    check = getattr(backend, "check_unlocked", None)
-    if not dry_run and callable(check):
-        check()
     names = backend.tab_names()
     lang, tabs = resolve_tabs(names)
     if not adopt_tabs:
@@ -94,3 +101,38 @@ def _refresh(backend: Backend, day: dt.date, dry_run: bool, adopt_tabs: bool) ->
         written = [tab for tab in owned if tab != tabs.state]
         log.info("wrote %s to %s", ", ".join(owned), backend.label)
     return RefreshOutcome(parsed, result, written, movement)
+
+
+def refresh_location(location: str, *, as_of: dt.date | None = None, dry_run: bool = False,
+                     credentials: str | Path | None = None, lang: Lang | None = None,
+                     lock_wait: float = DEFAULT_WAIT, label: str | None = None,
+                     opener: Opener = open_workbook, limiter: RateLimiter | None = None,
+                     adopt_tabs: bool = False) -> tuple[Backend, RefreshOutcome]:
+    """Open a workbook and refresh it under its lock; returns the backend and the outcome.
+
+    A dry run only reads and takes no lock. With ``lang`` a workbook in the other language
+    is refused (:class:`~sheets_funnel.errors.WorkbookUnusable`). Raises
+    :class:`~sheets_funnel.locks.WorkbookBusy` when another refresh holds the lock for
+    longer than ``lock_wait`` seconds. A Google Sheet's requests are paced by ``limiter``.
+    ``adopt_tabs``: see :func:`~sheets_funnel.refresh.refresh`.
+    """
+    options: dict[str, Any] = {"credentials": str(credentials)} if credentials else {}
+    if limiter is not None:
+        options["limiter"] = limiter
+    if dry_run:
+        backend = opener(location, **options)
+        return backend, _checked_refresh(backend, as_of, True, lang, adopt_tabs)
+    with workbook_lock(location, lock_wait, label=label):
+        backend = opener(location, **options)
+        return backend, _checked_refresh(backend, as_of, False, lang, adopt_tabs)
+
+
+def _checked_refresh(backend: Backend, as_of: dt.date | None, dry_run: bool,
+                     lang: Lang | None, adopt_tabs: bool = False) -> RefreshOutcome:
+    if lang is not None:
+        found = detect_lang(backend.tab_names())
+        if found is not None and found != lang:
+            raise WorkbookUnusable(
+                f"{backend.label}: expected {_LANG_NAMES[lang]} workbook (a "
+                f"{TABS[lang].pipeline!r} tab), found a {TABS[found].pipeline!r} tab")
+    return refresh(backend, as_of=as_of, dry_run=dry_run, adopt_tabs=adopt_tabs)

@@ -43,8 +43,9 @@ from starlette.concurrency import run_in_threadpool
 from .backends import google_id, open_workbook
 from .errors import BackendMissing, SheetsFunnelError, WorkbookUnusable
 from .locks import WorkbookBusy
-from .nightly import Opener, headline, refresh_location
+from .nightly import headline
 from .nightly_config import ConfigError, NightlyConfig
+from .refresh import Opener, refresh_location
 
 log = logging.getLogger("sheets_funnel.server")
 ENV_SECRET = "SHEETS_FUNNEL_SECRET"

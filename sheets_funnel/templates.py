@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .cells import Heading, Money, NumberHeading, OneDecimal, Percent, Ratio, Rows
+from .cells import Heading, Money, NumberHeading, OneDecimal, Percent, Ratio, Rows, column_letter
 from .errors import SheetsFunnelError
 from .funnel import compute
 from .labels import LABELS
@@ -54,11 +54,29 @@ def pipeline_header(lang: Lang) -> list[str]:
 _BUILD_TIME = dt.datetime(2026, 1, 1)
 
 
+#: The Pipeline column (0-based) that shows each deal's flags: right after the standard ones.
+FLAGS_COLUMN = len(COLUMNS)
+#: The Focus columns a flags lookup searches: the Deal ID column to the flag codes.
+FOCUS_LOOKUP = f"A:{column_letter(FOCUS_FLAGS_COLUMN - 1)}"
+#: The Funnel tab cells (0-based row, column) at the charts' top-left corners: the deals
+#: reached per stage at Q2, the open deals per stage at Q20.
+REACHED_CHART_AT = (1, 16)
+OPEN_CHART_AT = (19, 16)
+#: The History tab cell (0-based row, column) at the trend chart's top-left corner: Y2.
+TREND_CHART_AT = (1, 24)
+
+
 def flags_formula(row: int, lang: Lang) -> str:
     """The Pipeline Flags cell of a row: the deal's codes looked up in Focus by Deal ID."""
     focus = TABS[lang].focus
-    return (f'=IF($A{row}="","",IFERROR(VLOOKUP($A{row}&"",\'{focus}\'!$A:$E,'
+    first, last = FOCUS_LOOKUP.split(":")
+    return (f'=IF($A{row}="","",IFERROR(VLOOKUP($A{row}&"",\'{focus}\'!${first}:${last},'
             f'{FOCUS_FLAGS_COLUMN},FALSE),""))')
+
+
+def flagged_rule() -> str:
+    """The condition that colours a flagged deal's Pipeline row (written for row 2)."""
+    return f"=LEN(${column_letter(FLAGS_COLUMN)}2)>0"
 
 
 def build_workbook(path: str | os.PathLike[str], lang: Lang = "en",
@@ -149,11 +167,11 @@ def _pipeline_sheet(book: Any, f: dict[str, Any], lang: Lang, deals: list[list[A
                 ws.write_boolean(r, c, value)
             else:
                 ws.write_number(r, c, value)
-    flags_col = len(COLUMNS)
+    flags_col = FLAGS_COLUMN
     for r in range(1, last):
         ws.write_formula(r, flags_col, flags_formula(r + 1, lang), None, "")
     ws.conditional_format(1, 0, last - 1, flags_col, {
-        "type": "formula", "criteria": f"=LEN(${chr(65 + flags_col)}2)>0", "format": f["flag"]})
+        "type": "formula", "criteria": flagged_rule(), "format": f["flag"]})
     ws.autofilter(0, 0, max(len(deals), 1), max(flags_col, len(header) - 1))
 
 
@@ -232,10 +250,10 @@ def _owned_sheets(book: Any, f: dict[str, Any], lang: Lang) -> None:
         for c, fmt in ((5, "pct"), (6, "pct"), (7, "ratio")):
             funnel.write_blank(r, c, None, f[fmt])
     funnel.write_blank(last + 3, 1, None, f["tenths"])
-    funnel.insert_chart("Q2", _stage_chart(book, tabs.funnel, t["chart_reached"],
+    funnel.insert_chart(*REACHED_CHART_AT, _stage_chart(book, tabs.funnel, t["chart_reached"],
                                            REACHED_COLUMN, last, "#2F5597"),
                         {"x_scale": 1.25, "y_scale": 1.1})
-    funnel.insert_chart("Q20", _stage_chart(book, tabs.funnel, t["chart_open"],
+    funnel.insert_chart(*OPEN_CHART_AT, _stage_chart(book, tabs.funnel, t["chart_open"],
                                             OPEN_COLUMN, last - 1, "#9DC3E6"),
                         {"x_scale": 1.25, "y_scale": 0.9})
     focus = book.add_worksheet(tabs.focus)
@@ -249,7 +267,7 @@ def _owned_sheets(book: Any, f: dict[str, Any], lang: Lang) -> None:
     history.set_column(1, 22, 11)
     _write_rows(history, content[tabs.history], f)
     history.freeze_panes(1, 1)
-    history.insert_chart("Y2", _trend_chart(book, tabs.history, t), {"x_scale": 1.5})
+    history.insert_chart(*TREND_CHART_AT, _trend_chart(book, tabs.history, t), {"x_scale": 1.5})
     book.add_worksheet(tabs.state).hide()  # filled by the first refresh
 
 
@@ -321,19 +339,3 @@ def new_workbook(out: str | os.PathLike[str], lang: Lang = "en", sample: int = 0
 
         refresh(XlsxWorkbook(path), as_of=day)
     return path
-
-
-def new_google_layout(location: str, lang: Lang = "en",
-                      credentials: str | os.PathLike[str] | None = None) -> list[str]:
-    """Lay out an existing Google spreadsheet (URL or id) like the template.
-
-    Returns the tabs set up; refuses a spreadsheet whose pipeline holds deals.
-    """
-    from .backends import google_id
-    from .backends.google_layout import lay_out
-    from .backends.gsheets import GoogleSheet
-
-    spreadsheet = google_id(location)
-    if spreadsheet is None:
-        raise SheetsFunnelError(f"{location!r} is not a Google Sheets URL or spreadsheet id")
-    return lay_out(GoogleSheet(spreadsheet, credentials), lang)

@@ -12,13 +12,15 @@ user's other than these are left alone.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from ..cells import Heading, Rows
-from ..errors import WorkbookUnusable
+from ..errors import SheetsFunnelError, WorkbookUnusable
 from ..labels import LABELS
 from ..model import COLUMNS, SETTINGS, TABS, Lang, TabNames
 from ..render import (
+    FOCUS_FLAGS_COLUMN,
     HISTORY_EXPECTED_CLOSES_COLUMN,
     HISTORY_WON_IN_PERIOD_COLUMN,
     OPEN_COLUMN,
@@ -26,21 +28,31 @@ from ..render import (
     STAGE_TABLE_FIRST_ROW,
     STAGE_TABLE_LAST_ROW,
 )
-from ..templates import STAGE_CHOICES, STATUS_CHOICES, first_owned_content, pipeline_header
+from ..templates import (
+    FLAGS_COLUMN,
+    FOCUS_LOOKUP,
+    OPEN_CHART_AT,
+    REACHED_CHART_AT,
+    STAGE_CHOICES,
+    STATUS_CHOICES,
+    TREND_CHART_AT,
+    first_owned_content,
+    flagged_rule,
+    pipeline_header,
+)
 from ..vocabulary import VOCABULARY
 from .google_cells import SheetInfo, content_requests, format_requests, sheets_of, value_request
 from .gsheets import GoogleSheet
 
 _RED = {"red": 0.973, "green": 0.796, "blue": 0.678}
 _HEAD = {"red": 0.867, "green": 0.922, "blue": 0.969}
-FLAGS_COLUMN = len(COLUMNS)  # L: right after the eleven standard columns
 
 
 def flags_array_formula(lang: Lang) -> str:
     """The Flags column's single formula (in row 2): every deal's codes from Focus."""
     focus = TABS[lang].focus.replace("'", "''")
-    return (f"=ARRAYFORMULA(IF(A2:A=\"\",\"\",IFERROR(VLOOKUP(A2:A&\"\",'{focus}'!A:E,5,"
-            "FALSE),\"\")))")
+    return (f"=ARRAYFORMULA(IF(A2:A=\"\",\"\",IFERROR(VLOOKUP(A2:A&\"\",'{focus}'!{FOCUS_LOOKUP},"
+            f"{FOCUS_FLAGS_COLUMN},FALSE),\"\")))")
 
 
 def _rows(sheet_id: int, rows: Rows) -> list[dict[str, Any]]:
@@ -107,7 +119,7 @@ def layout_requests(lang: Lang, sheets: list[SheetInfo],
         "ranges": [{"sheetId": pipe, "startRowIndex": 1, "startColumnIndex": 0,
                     "endColumnIndex": FLAGS_COLUMN + 1}],
         "booleanRule": {"condition": {"type": "CUSTOM_FORMULA",
-                                      "values": [{"userEnteredValue": "=LEN($L2)>0"}]},
+                                      "values": [{"userEnteredValue": flagged_rule()}]},
                         "format": {"backgroundColor": _RED}}}}})
     settings: Rows = [[Heading(h) for h in VOCABULARY[lang].settings_header]]
     settings += [[k.name(lang), None, k.default(lang)] for k in SETTINGS]
@@ -137,7 +149,7 @@ def _anchor(sheet_id: int, row: int, col: int, width: int, height: int) -> dict[
 
 
 def _stage_chart(sheet_id: int, title: str, column: int, end_row: int,
-                 row: int, height: int) -> dict[str, Any]:
+                 at: tuple[int, int], height: int) -> dict[str, Any]:
     """A bar chart of one column of the Funnel tab's stage table, Opportunity at the top."""
     first = STAGE_TABLE_FIRST_ROW - 1
     return {"addChart": {"chart": {
@@ -148,17 +160,17 @@ def _stage_chart(sheet_id: int, title: str, column: int, end_row: int,
                         "targetAxis": "BOTTOM_AXIS",
                         "dataLabel": {"type": "DATA", "placement": "OUTSIDE_END"}}],
             "headerCount": 0}},
-        "position": _anchor(sheet_id, row, 16, 600, height)}}}
+        "position": _anchor(sheet_id, *at, 600, height)}}}
 
 
 def funnel_charts(sheet_id: int, lang: Lang) -> list[dict[str, Any]]:
     """The Funnel tab's two charts: deals reached per stage (Funnel!B5:B10, a funnel that
     only narrows) and open deals per stage now (Funnel!C5:C9)."""
     t = LABELS[lang]
-    return [_stage_chart(sheet_id, t["chart_reached"], REACHED_COLUMN, STAGE_TABLE_LAST_ROW, 1,
-                         300),
-            _stage_chart(sheet_id, t["chart_open"], OPEN_COLUMN, STAGE_TABLE_LAST_ROW - 1, 19,
-                         250)]
+    return [_stage_chart(sheet_id, t["chart_reached"], REACHED_COLUMN, STAGE_TABLE_LAST_ROW,
+                         REACHED_CHART_AT, 300),
+            _stage_chart(sheet_id, t["chart_open"], OPEN_COLUMN, STAGE_TABLE_LAST_ROW - 1,
+                         OPEN_CHART_AT, 250)]
 
 
 def trend_chart(sheet_id: int, lang: Lang) -> dict[str, Any]:
@@ -174,7 +186,7 @@ def trend_chart(sheet_id: int, lang: Lang) -> dict[str, Any]:
                        for column in (HISTORY_EXPECTED_CLOSES_COLUMN,
                                       HISTORY_WON_IN_PERIOD_COLUMN)],
             "headerCount": 0}},
-        "position": _anchor(sheet_id, 1, 24, 600, 300)}}}
+        "position": _anchor(sheet_id, *TREND_CHART_AT, 600, 300)}}}
 
 
 def lay_out(sheet: GoogleSheet, lang: Lang) -> list[str]:
@@ -198,3 +210,17 @@ def lay_out(sheet: GoogleSheet, lang: Lang) -> list[str]:
     requests = layout_requests(lang, sheets_of(sheet.metadata()), first_owned_content(lang))
     sheet.batch_update(requests, "laying out the spreadsheet")
     return [tabs.pipeline, tabs.settings, tabs.funnel, tabs.focus, tabs.history]
+
+
+def new_google_layout(location: str, lang: Lang = "en",
+                      credentials: str | os.PathLike[str] | None = None) -> list[str]:
+    """Lay out an existing Google spreadsheet (URL or id) like the template.
+
+    Returns the tabs set up; refuses a spreadsheet whose pipeline holds deals.
+    """
+    from . import google_id
+
+    spreadsheet = google_id(location)
+    if spreadsheet is None:
+        raise SheetsFunnelError(f"{location!r} is not a Google Sheets URL or spreadsheet id")
+    return lay_out(GoogleSheet(spreadsheet, credentials), lang)
