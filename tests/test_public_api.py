@@ -50,3 +50,9 @@ def test_open_workbook_picks_the_backend_from_the_location(tmp_path):
         "1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789")
     assert google_id(str(tmp_path / "pipeline.xlsx")) is None
     assert google_id("pipeline.xlsx") is None
+
+
+def test_the_version_has_one_source():
+    from importlib.metadata import version
+
+    assert version("sheets-funnel") == sheets_funnel.__version__ == "0.1.0"

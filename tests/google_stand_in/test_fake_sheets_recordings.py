@@ -1,7 +1,8 @@
 """Replay recorded Google Sheets / Drive traffic against the offline stand-in.
 
-Every interaction of every cassette in ``shared/google-sheets-recordings`` (real requests and
-responses, recorded by gspread's test suite) is sent, in order, to a running ``FakeSheets``.
+Every interaction of every cassette in ``tests/fixtures/google-sheets-recordings`` (real
+requests and responses, recorded by gspread's test suite) is sent, in order, to a running
+``FakeSheets``.
 Recorded spreadsheet ids are mapped to the ids the stand-in hands out for the Drive create
 calls, and recorded ``sheetId`` values to the ones its ``addSheet`` replies carry. Then:
 
