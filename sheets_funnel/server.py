@@ -20,6 +20,8 @@ shared secret in ``X-Funnel-Secret`` refreshes one allowed spreadsheet and answe
 The secret comes from ``$SHEETS_FUNNEL_SECRET`` and is compared in constant time; it is
 never logged. The allow-list is ``$SHEETS_FUNNEL_ALLOW`` (ids or URLs, separated by commas or
 spaces) plus the Google spreadsheets of the nightly configuration given with ``--config``.
+Refreshes running at once share one quota limiter per Google key, with the configuration's
+``[quota]`` (:mod:`sheets_funnel.backends.google_quota`).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from .backends import google_id, open_workbook
+from .backends.google_quota import QuotaPool
 from .errors import BackendMissing, SheetsFunnelError, WorkbookUnusable
 from .locks import WorkbookBusy
 from .nightly import headline
@@ -68,6 +71,7 @@ class ServiceSettings:
     default_credentials: Path | None = None
     lock_wait: float = LOCK_WAIT
     max_body_bytes: int = MAX_BODY_BYTES
+    quotas: QuotaPool = field(default_factory=QuotaPool, repr=False, compare=False)
 
 
 def settings_from_env(config: NightlyConfig | None = None,
@@ -102,7 +106,9 @@ def settings_from_env(config: NightlyConfig | None = None,
     if not allowed:
         raise ConfigError(f"no spreadsheet is allowed: list their ids in {ENV_ALLOW} or give "
                           "--config with the nightly configuration")
-    return ServiceSettings(secret, frozenset(allowed), keys, credentials, lock_wait)
+    quotas = QuotaPool(config.quota) if config is not None else QuotaPool()
+    return ServiceSettings(secret, frozenset(allowed), keys, credentials, lock_wait,
+                           quotas=quotas)
 
 
 def _answer(status_code: int, status: str, message: str) -> JSONResponse:
@@ -187,7 +193,8 @@ def _refresh(settings: ServiceSettings, spreadsheet: str, as_of: dt.date | None,
     try:
         backend, outcome = refresh_location(spreadsheet, as_of=as_of, credentials=credentials,
                                             lock_wait=settings.lock_wait, label=spreadsheet,
-                                            opener=opener)
+                                            opener=opener,
+                                            limiter=settings.quotas.limiter_for(credentials))
     except WorkbookBusy:
         log.info("refresh %s: busy", spreadsheet)
         return _answer(409, "busy", "this spreadsheet is being refreshed right now; try "

@@ -195,3 +195,19 @@ def write_service_account(path: Path, email: str) -> Path:
 def api_calls(fake: FakeSheets) -> list[tuple[str, str]]:
     """The Sheets and Drive API requests the stand-in served (token requests aside)."""
     return [(m, p) for m, p in fake.requests if m in API_REQUESTS]
+
+
+class FakeClock:
+    """Time that moves only when a quota limiter waits (or a test says so): share it between
+    the stand-in's quota and a QuotaPool (``clock=c, wait=c.wait``) and no test sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def wait(self, condition: object, seconds: float | None) -> None:
+        assert seconds is not None, "single-threaded: nothing could ever wake this wait"
+        assert seconds > 0
+        self.now += seconds

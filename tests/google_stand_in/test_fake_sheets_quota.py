@@ -13,17 +13,8 @@ from typing import Any
 
 import pytest
 import requests
+from conftest import FakeClock
 from fake_sheets import FakeSheets, QuotaLimits
-
-
-class Clock:
-    """Time that moves only when the test says so."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
@@ -58,7 +49,7 @@ def test_quotas_are_off_by_default(fake: FakeSheets) -> None:
 
 def test_per_user_and_per_project_limits_with_the_real_bodies(fake: FakeSheets) -> None:
     sid = fake.create_spreadsheet("T")
-    clock = Clock()
+    clock = FakeClock()
     fake.enforce_quota(QuotaLimits(reads_per_user=3, writes_per_user=2, reads_per_project=5,
                                    writes_per_project=10, minute=60), clock=clock)
     assert [get(fake, sid, "ann").status_code for _ in range(3)] == [200] * 3
@@ -103,7 +94,7 @@ def test_per_user_and_per_project_limits_with_the_real_bodies(fake: FakeSheets) 
 
 def test_the_window_slides_and_refusals_are_not_counted(fake: FakeSheets) -> None:
     sid = fake.create_spreadsheet("T")
-    clock = Clock()
+    clock = FakeClock()
     fake.enforce_quota(QuotaLimits(reads_per_user=2, minute=10), clock=clock)
     assert get(fake, sid, "ann").status_code == 200          # t = 0
     clock.now += 6
@@ -127,7 +118,7 @@ def _assertion(issuer: str) -> str:
 
 def test_tokens_of_one_service_account_share_its_quota(fake: FakeSheets) -> None:
     sid = fake.create_spreadsheet("T")
-    fake.enforce_quota(QuotaLimits(reads_per_user=2), clock=Clock())
+    fake.enforce_quota(QuotaLimits(reads_per_user=2), clock=FakeClock())
     tokens = [
         requests.post(f"{fake.url}/token", timeout=5, data={
             "grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer",

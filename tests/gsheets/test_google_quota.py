@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import WORKED_AS_OF, api_calls, write_service_account
+from conftest import WORKED_AS_OF, FakeClock, api_calls, write_service_account
 from fake_sheets import QuotaLimits as ServerQuota
 
 from sheets_funnel.backends.google_quota import (
@@ -21,26 +21,11 @@ from sheets_funnel.backends.gsheets import GoogleSheet
 from sheets_funnel.refresh import refresh
 
 
-class Clock:
-    """Time that moves only when a request waits or takes time; waiting costs no real time."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def wait(self, condition: threading.Condition, seconds: float | None) -> None:
-        assert seconds is not None, "single-threaded: nothing could ever wake this wait"
-        assert seconds > 0
-        self.now += seconds
-
-
-def pool(clock: Clock, **limits: float) -> QuotaPool:
+def pool(clock: FakeClock, **limits: float) -> QuotaPool:
     return QuotaPool(QuotaLimits(**limits), clock=clock, wait=clock.wait)  # type: ignore[arg-type]
 
 
-def starts(limiter, clock: Clock, kinds: list[str], duration: float = 0.0) -> list[float]:
+def starts(limiter, clock: FakeClock, kinds: list[str], duration: float = 0.0) -> list[float]:
     """Send one request per kind, one after another; when each started."""
     started = []
     for kind in kinds:
@@ -51,7 +36,7 @@ def starts(limiter, clock: Clock, kinds: list[str], duration: float = 0.0) -> li
 
 
 def test_instant_requests_go_in_bursts_of_the_quota_per_minute():
-    clock = Clock()
+    clock = FakeClock()
     limiter = pool(clock).limiter("robot@team", "team")
     times = starts(limiter, clock, ["read"] * 150)
     # 60 reads a minute: 60 at 0 s, the next 60 once those are a minute old, then 30 more
@@ -61,7 +46,7 @@ def test_instant_requests_go_in_bursts_of_the_quota_per_minute():
 
 
 def test_a_slot_counts_from_the_end_of_its_request():
-    clock = Clock()
+    clock = FakeClock()
     limiter = pool(clock, reads_per_user=2).limiter("robot@team", "team")
     # each request takes 1 s: the first ends at 1, so the third may start at 1 + 60 = 61;
     # the second ended at 2, so the fourth may start at 2 + 60 = 62
@@ -69,14 +54,14 @@ def test_a_slot_counts_from_the_end_of_its_request():
 
 
 def test_reads_and_writes_are_counted_apart():
-    clock = Clock()
+    clock = FakeClock()
     limiter = pool(clock, reads_per_user=1, writes_per_user=2).limiter("robot@team", "team")
     assert starts(limiter, clock, ["read", "write", "write", "read", "write"]) == [
         0.0, 0.0, 0.0, 60.0, 60.0]
 
 
 def test_accounts_of_one_project_share_the_projects_quota():
-    clock = Clock()
+    clock = FakeClock()
     shared = pool(clock, reads_per_user=2, reads_per_project=3)
     ann, bob = shared.limiter("ann@team", "team"), shared.limiter("bob@team", "team")
     other = shared.limiter("cat@elsewhere", "elsewhere")
@@ -115,7 +100,7 @@ def test_threads_never_exceed_the_quota_in_any_window():
 def test_a_refresh_paced_by_the_limiter_meets_the_stand_ins_quota(fake, worked_example,
                                                                   service_account_key):
     # the stand-in and the limiter share one clock: waiting for the quota takes no real time
-    clock = Clock()
+    clock = FakeClock()
     fake.enforce_quota(ServerQuota(reads_per_user=1, minute=60), clock=clock)
     sid = fake.load_xlsx(worked_example)
     limiter = pool(clock, reads_per_user=1).limiter_for(service_account_key)

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from conftest import FIXTURES, WORKED_AS_OF
+from conftest import FIXTURES, WORKED_AS_OF, FakeClock
 from lock_holder import lock_held_elsewhere
 
 from sheets_funnel.backends.base import Rows
@@ -255,7 +255,7 @@ def test_the_service_refuses_to_start_without_a_secret_or_an_allow_list(tmp_path
 
 def test_allow_list_from_the_environment_and_the_nightly_configuration(tmp_path):
     config = tmp_path / "nightly.toml"
-    config.write_text('[credentials.k]\nfile = "k.json"\n'
+    config.write_text('[quota]\nreads_per_user = 20\n[credentials.k]\nfile = "k.json"\n'
                       '[[workbook]]\nlocation = "1FromTheNightlyConfigFile000"\n'
                       'credentials = "k"\n'
                       '[[workbook]]\nlocation = "local.xlsx"\n')
@@ -267,6 +267,27 @@ def test_allow_list_from_the_environment_and_the_nightly_configuration(tmp_path)
                                 "1Another0000000000000000000"}
     assert settings.credentials == {"1FromTheNightlyConfigFile000": tmp_path / "k.json"}
     assert SECRET not in repr(settings)
+    assert settings.quotas.limits.reads_per_user == 20  # the configuration's [quota]
+
+
+def test_refreshes_are_paced_under_the_keys_quota(fake, user_credentials):
+    # the stand-in and the service's limiter share one clock: no real waiting
+    from fake_sheets import QuotaLimits as ServerQuota
+
+    from sheets_funnel.backends.google_quota import QuotaLimits, QuotaPool
+
+    clock = FakeClock()
+    fake.enforce_quota(ServerQuota(reads_per_user=2), clock=clock)
+    sid = fake.load_xlsx(FIXTURES / "worked-example.xlsx")
+    quotas = QuotaPool(QuotaLimits(reads_per_user=2), clock=clock, wait=clock.wait)
+    settings = ServiceSettings(SECRET, frozenset({sid}), default_credentials=user_credentials,
+                               quotas=quotas)
+    with running(create_app(settings)) as client:
+        for _ in range(2):  # two refreshes: 4 reads at 2 a minute
+            answer = post(client, {"spreadsheet": sid, "as_of": WORKED_AS_OF.isoformat()})
+            assert answer.status_code == 200, answer.text
+    assert fake.quota_rejections == 0
+    assert clock.now == 60.0  # the second refresh waited for the next minute
 
 
 def test_serve_without_a_secret_exits_2_with_the_reason(cli, monkeypatch):
