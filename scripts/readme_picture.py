@@ -1,8 +1,9 @@
 """Render the Funnel tab of a sample workbook to docs/funnel-tab.png for the README.
 
-Builds a 60-deal sample workbook, refreshes it, prints only its Funnel tab
-to PDF with LibreOffice headless and turns the first page into a PNG with
-pdftoppm (Debian packages libreoffice-calc-nogui and poppler-utils).
+Builds the demo workbook of ``./scripts/demo`` (60 sample deals refreshed on
+2026-06-23 and, a week of work later, on 2026-06-30), prints only its Funnel
+tab to PDF with LibreOffice headless and turns the top of the first page into
+a PNG with pdftoppm (Debian packages libreoffice-calc-nogui and poppler-utils).
 
 Run: .venv/bin/python scripts/readme_picture.py
 """
@@ -17,9 +18,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from sheets_funnel.backends.xlsx import XlsxWorkbook
-from sheets_funnel.refresh import refresh
-from sheets_funnel.templates import new_workbook
+from demo_workbook import two_refreshes
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 AS_OF = dt.date(2026, 6, 30)
@@ -45,15 +44,14 @@ def main() -> None:
     """Write docs/funnel-tab.png."""
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        book = new_workbook(folder / "demo.xlsx", sample=60, as_of=AS_OF)
-        refresh(XlsxWorkbook(book), AS_OF)
+        book = two_refreshes(folder / "demo.xlsx", AS_OF)
         view = folder / "funnel.xlsx"
         funnel_only(book, view)
         subprocess.run(["soffice", f"-env:UserInstallation=file://{folder}/profile",
                         "--headless", "--convert-to", "pdf", str(view), "--outdir", str(folder)],
                        check=True, capture_output=True, timeout=180)
         subprocess.run(["pdftoppm", "-png", "-r", "200", "-f", "1", "-l", "1", "-singlefile",
-                        "-x", "130", "-y", "140", "-W", "1880", "-H", "700",
+                        "-x", "125", "-y", "140", "-W", "1915", "-H", "760",
                         str(folder / "funnel.pdf"), str(folder / "page")], check=True)
         DOCS.mkdir(exist_ok=True)
         shutil.copyfile(folder / "page.png", DOCS / "funnel-tab.png")

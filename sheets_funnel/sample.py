@@ -70,3 +70,49 @@ def sample_deals(count: int, lang: Lang, as_of: dt.date, seed: int = 7) -> list[
                 row[9] = as_of + dt.timedelta(days=rng.randint(-10, 45))
         rows.append(row)
     return rows
+
+
+def sample_settings(count: int, as_of: dt.date) -> dict[str, Any]:
+    """Settings for a sample of ``count`` deals: a sales and a revenue target for the twelve
+    months around ``as_of``, so there is time left to act."""
+    target = max(1, count // 3)
+    return {"sales_target": target, "revenue_target": target * 15000,
+            "period_start": as_of - dt.timedelta(days=182),
+            "period_end": as_of + dt.timedelta(days=182)}
+
+
+def a_week_later(rows: list[list[Any]], lang: Lang, as_of: dt.date,
+                 seed: int = 7) -> list[list[Any]]:
+    """The sample's Pipeline rows as the team leaves them a week on, at ``as_of``: a few
+    open deals moved on a stage (one of them won), one lost, two new opportunities.
+
+    Rows are in the template's column order (as :func:`sample_deals` returns them); the
+    input is not changed.
+    """
+    rng = random.Random(seed + 1)
+    stages, (s_open, s_won, s_lost) = VOCABULARY[lang].stages, VOCABULARY[lang].statuses
+    out = [list(row) for row in rows]
+    open_rows = [row for row in out if row[4] == s_open]
+    rng.shuffle(open_rows)
+    by_stage = {name: n for n, name in enumerate(stages)}
+    later = [row for row in open_rows if by_stage[row[3]] == 4][:1]  # a #3 deal is won
+    later += [row for row in open_rows if by_stage[row[3]] < 4][:4]  # four move on
+    for row in later:
+        stage = by_stage[row[3]] + 1
+        row[3] = stages[stage]
+        if stage == 5:
+            row[4], row[8], row[9] = s_won, None, None
+            row[10] = as_of - dt.timedelta(days=2)
+            continue
+        if stage == 1:
+            row[7] = as_of - dt.timedelta(days=rng.randint(1, 5))
+        row[8] = rng.choice(_STEPS[lang])
+        row[9] = as_of + dt.timedelta(days=rng.randint(3, 14))
+    lost = next(row for row in open_rows if row not in later)
+    lost[4], lost[8], lost[9], lost[10] = s_lost, None, None, as_of - dt.timedelta(days=1)
+    for n in range(2):
+        out.append([f"D-{len(rows) + n + 1:03d}", rng.choice(_ACCOUNTS[lang]),
+                    rng.choice(_OWNERS[lang]), stages[0], s_open, rng.choice([5, 8, 12]) * 1000,
+                    as_of - dt.timedelta(days=2), None, rng.choice(_STEPS[lang]),
+                    as_of + dt.timedelta(days=5), None])
+    return out

@@ -32,7 +32,7 @@ from .render import (
     render_focus,
     render_funnel,
 )
-from .sample import sample_deals
+from .sample import sample_deals, sample_settings
 from .vocabulary import VOCABULARY, Lang
 
 #: The number format of a "deals per sale" cell: 1.7 shows as ``1.7 : 1``.
@@ -325,14 +325,7 @@ def new_workbook(out: str | os.PathLike[str], lang: Lang = "en", sample: int = 0
         raise SheetsFunnelError("--sample must be 0 or more")
     day = as_of or dt.date.today()
     deals = sample_deals(sample, lang, day) if sample else []
-    settings: dict[str, Any] = {}
-    if sample:
-        # a plan for the twelve months around the sample's date, so there is time left to act
-        settings = {"sales_target": max(1, sample // 3),
-                    "revenue_target": max(1, sample // 3) * 15000,
-                    "period_start": day - dt.timedelta(days=182),
-                    "period_end": day + dt.timedelta(days=182)}
-    build_workbook(path, lang, deals, settings)
+    build_workbook(path, lang, deals, sample_settings(sample, day) if sample else {})
     if sample:
         from .backends.xlsx import XlsxWorkbook
         from .refresh import refresh
