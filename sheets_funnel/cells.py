@@ -31,6 +31,20 @@ class OneDecimal(float):
     """A fractional count (expected closes, weeks) shown with one decimal."""
 
 
+#: How each formatted number type is shown, as a number format code (Excel's and Google's
+#: pattern syntax agree on these).
+NUMBER_FORMATS: dict[type[float], str] = {
+    Percent: "0.0%", Money: "#,##0", Ratio: '0.0" : 1"', OneDecimal: "0.0"}
+
+
+def number_format(value: object) -> str | None:
+    """The number format code a formatted number is shown with; None for any other value."""
+    for kind, code in NUMBER_FORMATS.items():
+        if isinstance(value, kind):
+            return code
+    return None
+
+
 class Heading(str):
     """Text shown in bold where the backend can: a title or a table header."""
 

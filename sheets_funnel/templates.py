@@ -14,7 +14,17 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .cells import Heading, Money, NumberHeading, OneDecimal, Percent, Ratio, Rows, column_letter
+from .cells import (
+    NUMBER_FORMATS,
+    Heading,
+    Money,
+    NumberHeading,
+    OneDecimal,
+    Percent,
+    Ratio,
+    Rows,
+    column_letter,
+)
 from .errors import SheetsFunnelError
 from .funnel import compute
 from .labels import LABELS
@@ -35,8 +45,6 @@ from .render import (
 from .sample import sample_deals, sample_settings
 from .vocabulary import VOCABULARY, Lang
 
-#: The number format of a "deals per sale" cell: 1.7 shows as ``1.7 : 1``.
-RATIO_FORMAT = '0.0" : 1"'
 #: Rows of the Pipeline tab prepared with dropdowns and the Flags formula.
 TEMPLATE_ROWS = 1000
 STAGE_CHOICES: dict[Lang, list[str]] = {
@@ -107,10 +115,8 @@ def build_workbook(path: str | os.PathLike[str], lang: Lang = "en",
     f = {
         "head": book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1}),
         "date": book.add_format({"num_format": "yyyy-mm-dd"}),
-        "money": book.add_format({"num_format": "#,##0"}),
-        "pct": book.add_format({"num_format": "0.0%"}),
-        "ratio": book.add_format({"num_format": RATIO_FORMAT}),
-        "tenths": book.add_format({"num_format": "0.0"}),
+        **{key: book.add_format({"num_format": NUMBER_FORMATS[kind]})
+           for kind, key in _NUMBER_FORMATS.items()},
         "flag": book.add_format({"bg_color": "#F8CBAD"}),
         "bold": book.add_format({"bold": True}),
         "bold_right": book.add_format({"bold": True, "align": "right"}),

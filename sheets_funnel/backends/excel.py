@@ -35,17 +35,13 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
-from ..cells import Heading, Money, OneDecimal, Percent, Ratio, Rows
+from ..cells import Heading, Rows, number_format
 from ..errors import BackendMissing, SheetsFunnelError
 
 log = logging.getLogger("sheets_funnel")
 
 TEXT_FORMAT = "@"
 DATE_FORMAT = "yyyy-mm-dd"
-PERCENT_FORMAT = "0.0%"
-MONEY_FORMAT = "#,##0"
-RATIO_FORMAT = '0.0" : 1"'
-TENTHS_FORMAT = "0.0"
 GENERAL_FORMAT = "General"
 MAX_ROWS = 1_048_576
 MAX_COLUMNS = 16_384
@@ -232,7 +228,7 @@ def _out(tab: str, row: int, column: int, value: Any) -> Any:
     if isinstance(value, int | float):
         if not math.isfinite(value):
             raise SheetsFunnelError(f"{where}: {value} is not a number Excel can hold")
-        return float(value) if isinstance(value, Percent | Money | Ratio | OneDecimal) else value
+        return float(value) if number_format(value) is not None else value
     if isinstance(value, dt.datetime):
         return value
     if isinstance(value, dt.date):
@@ -246,14 +242,9 @@ def _format(value: Any) -> str | None:
         return None
     if isinstance(value, str):
         return TEXT_FORMAT
-    if isinstance(value, Percent):
-        return PERCENT_FORMAT
-    if isinstance(value, Money):
-        return MONEY_FORMAT
-    if isinstance(value, Ratio):
-        return RATIO_FORMAT
-    if isinstance(value, OneDecimal):
-        return TENTHS_FORMAT
+    code = number_format(value)
+    if code is not None:
+        return code
     if isinstance(value, dt.date):
         return DATE_FORMAT
     return ""

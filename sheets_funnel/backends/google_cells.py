@@ -20,17 +20,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..cells import Cell, Heading, Money, NumberHeading, OneDecimal, Percent, Ratio, Rows, to_serial
+from ..cells import NUMBER_FORMATS, Cell, Heading, NumberHeading, Percent, Rows, to_serial
 
 #: Google Sheets' limit on cells in one spreadsheet.
 MAX_CELLS = 10_000_000
 DATE = {"numberFormat": {"type": "DATE", "pattern": "yyyy-mm-dd"}}
-PERCENT = {"numberFormat": {"type": "PERCENT", "pattern": "0.0%"}}
+#: The format of each formatted number type (PERCENT for percentages, NUMBER otherwise).
+NUMBER = {kind: {"numberFormat": {"type": "PERCENT" if kind is Percent else "NUMBER",
+                                  "pattern": code}}
+          for kind, code in NUMBER_FORMATS.items()}
+PERCENT = NUMBER[Percent]
 BOLD = {"textFormat": {"bold": True}}
 BOLD_RIGHT = {"textFormat": {"bold": True}, "horizontalAlignment": "RIGHT"}
-MONEY = {"numberFormat": {"type": "NUMBER", "pattern": "#,##0"}}
-RATIO = {"numberFormat": {"type": "NUMBER", "pattern": '0.0" : 1"'}}
-TENTHS = {"numberFormat": {"type": "NUMBER", "pattern": "0.0"}}
 FIELDS = "userEnteredValue,userEnteredFormat"
 Format = Mapping[str, Any]
 
@@ -82,14 +83,9 @@ def cell_format(value: Cell) -> Format | None:
         return BOLD
     if isinstance(value, dt.date):
         return DATE
-    if isinstance(value, Percent):
-        return PERCENT
-    if isinstance(value, Money):
-        return MONEY
-    if isinstance(value, Ratio):
-        return RATIO
-    if isinstance(value, OneDecimal):
-        return TENTHS
+    for kind, fmt in NUMBER.items():
+        if isinstance(value, kind):
+            return fmt
     return None
 
 
