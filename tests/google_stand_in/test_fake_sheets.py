@@ -674,6 +674,20 @@ def test_formulas_are_evaluated_when_simple(fake: FakeSheets) -> None:
     assert cell is not None and cell.entered == {"formulaValue": "=SUM(A1:B1)*2"}
 
 
+def test_array_formula_looks_into_another_tab_row_by_row(fake: FakeSheets) -> None:
+    lookup = ('=ARRAYFORMULA(IF(A2:A="","",IFERROR(VLOOKUP(A2:A&"",\'Price list\'!A:C,3,'
+              'FALSE),"none")))')
+    sid = fake.create_spreadsheet("F", {
+        "Orders": [["Item", "Price"], ["pear", lookup], ["FIG"], [], ["kiwi"]],
+        "Price list": [["Item", "Colour", "Price"], ["fig", "purple", 3], ["pear", "green", 2]],
+    })
+    # row by row: pear's price, FIG found in any case, a blank row stays blank, kiwi unknown
+    assert fake.values(sid, "Orders") == [["Item", "Price"], ["pear", 2], ["FIG", 3], [],
+                                          ["kiwi", "none"]]
+    fake.set_values(sid, "'Price list'!C3", [[5]])
+    assert fake.values(sid, "Orders")[1] == ["pear", 5]
+
+
 def test_injected_server_errors_have_the_real_bodies(fake: FakeSheets) -> None:
     sid = fake.create_spreadsheet("T")
     url = f"{fake.url}/v4/spreadsheets/{sid}"

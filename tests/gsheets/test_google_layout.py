@@ -77,6 +77,11 @@ def test_the_laid_out_spreadsheet_refreshes(cli, fake, user_credentials):
     assert result.code == 0, result.err
     assert result.json()["flags"] == {"D-1": ["NO_NEXT_STEP"]}
     assert fake.values(sid, "Focus")[1][:5] == ["D-1", "Acme", "Anna", "#2", "NO_NEXT_STEP"]
+    # the Flags column's one array formula now shows D-1's code next to it, and nothing
+    # beside rows without a deal
+    pipeline = fake.values(sid, "Pipeline")
+    assert len(pipeline) == 2
+    assert pipeline[1][11] == "NO_NEXT_STEP"
 
 
 def test_russian_layout(cli, fake, user_credentials):

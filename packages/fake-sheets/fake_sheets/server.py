@@ -236,9 +236,10 @@ class FakeSheets:
     def values(self, spreadsheet_id: str, tab: str) -> list[list[object]]:
         """A tab's effective values (numbers as numbers, dates as serials), trimmed like the API."""
         with self._service.lock:
-            sheet = self._sheet(spreadsheet_id, tab)
+            book = self._book(spreadsheet_id)
+            sheet = _sheet_of(book, tab)
             bounds = (0, sheet.row_count, 0, sheet.column_count)
-            return read_grid(sheet, bounds, "UNFORMATTED_VALUE", "SERIAL_NUMBER")
+            return read_grid(sheet, bounds, "UNFORMATTED_VALUE", "SERIAL_NUMBER", book=book)
 
     def spreadsheet(self, spreadsheet_id: str) -> Spreadsheet:
         """A deep copy of a spreadsheet's state: sheets, cells, charts, rules, validations."""

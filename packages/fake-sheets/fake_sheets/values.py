@@ -15,7 +15,7 @@ from typing import Any
 
 from .a1 import A1Error, A1Range, column_letters, format_range, parse_cells, split_sheet
 from .errors import ApiError, bad_request
-from .formula import FormulaError, Unsupported, evaluate
+from .formula import ArrayRow, FormulaError, Tab, Unsupported, evaluate
 from .model import Sheet, Spreadsheet
 from .numfmt import (
     Scalar,
@@ -77,12 +77,75 @@ def clip(sheet: Sheet, rng: A1Range) -> tuple[int, int, int, int]:
 
 
 class Evaluator:
-    """Computes effective values of one sheet's cells, remembering each result."""
+    """Computes effective values of one sheet's cells, remembering each result.
 
-    def __init__(self, sheet: Sheet) -> None:
+    With the spreadsheet (``book``) formulas may look into other tabs, and an
+    ``=ARRAYFORMULA(...)`` fills the cells below it in its column, as Sheets shows it.
+    """
+
+    def __init__(self, sheet: Sheet, book: Spreadsheet | None = None,
+                 others: dict[str, Evaluator] | None = None) -> None:
         self.sheet = sheet
+        self.book = book
         self.memo: dict[tuple[int, int], Scalar | None] = {}
         self.active: set[tuple[int, int]] = set()
+        self.others: dict[str, Evaluator] = others if others is not None else {}
+        self.others.setdefault(sheet.title.casefold(), self)
+        self._tab: Tab | None = None
+        self._columns: dict[int, list[int]] | None = None
+        self._anchors: dict[int, list[int]] | None = None
+
+    def tab(self, title: str | None) -> Tab | None:
+        """What a formula sees of the tab named ``title`` (None: this one)."""
+        if title is None:
+            evaluator: Evaluator = self
+        else:
+            found = self.others.get(title.casefold())
+            if found is None:
+                sheet = self.book.find_title(title) if self.book is not None else None
+                if sheet is None:
+                    return None
+                found = Evaluator(sheet, self.book, self.others)
+            evaluator = found
+        if evaluator._tab is None:
+            evaluator._tab = Tab(evaluator._lookup, evaluator.sheet.row_count, evaluator.filled)
+        return evaluator._tab
+
+    def filled(self, col: int) -> list[int]:
+        """The rows of a column holding a cell, in order."""
+        if self._columns is None:
+            self._columns = {}
+            for row, column in sorted(self.sheet.cells):
+                self._columns.setdefault(column, []).append(row)
+        return self._columns.get(col, [])
+
+    def spills(self) -> dict[int, list[int]]:
+        """Column → the rows holding an ``=ARRAYFORMULA(...)``."""
+        if self._anchors is None:
+            self._anchors = {}
+            for (row, col), cell in sorted(self.sheet.cells.items()):
+                entered = cell.entered or {}
+                text = str(entered.get("formulaValue", ""))
+                if text.replace(" ", "").upper().startswith("=ARRAYFORMULA("):
+                    self._anchors.setdefault(col, []).append(row)
+        return self._anchors
+
+    def _spilled(self, row: int, col: int) -> int | None:
+        """The row of the array formula that fills the empty cell ``(row, col)``, if any."""
+        above = [r for r in self.spills().get(col, ()) if r < row]
+        return above[-1] if above else None
+
+    def _formula(self, key: tuple[int, int], text: str, array: ArrayRow | None,
+                 cached: Scalar | None) -> Scalar | None:
+        if key in self.active or len(self.active) > 200:
+            return "#REF!"
+        self.active.add(key)
+        try:
+            return evaluate(text, self._lookup, self.tab, array)
+        except (Unsupported, FormulaError, RecursionError):
+            return cached if cached is not None else ""
+        finally:
+            self.active.discard(key)
 
     def value(self, row: int, col: int) -> Scalar | None:
         """The effective value at ``(row, col)``: what the cell shows, before formatting."""
@@ -93,17 +156,16 @@ class Evaluator:
         entered = cell.entered if cell else None
         result: Scalar | None
         if cell is None or entered is None:
+            anchor = self._spilled(row, col) if cell is None else None
             result = None
+            if anchor is not None:
+                formula = self.sheet.cells[(anchor, col)].entered or {}
+                result = self._formula(key, str(formula["formulaValue"]),
+                                       ArrayRow(anchor, row), None)
         elif "formulaValue" in entered:
-            if key in self.active or len(self.active) > 200:
-                return "#REF!"
-            self.active.add(key)
-            try:
-                result = evaluate(str(entered["formulaValue"]), self._lookup)
-            except (Unsupported, FormulaError, RecursionError):
-                result = cell.cached if cell.cached is not None else ""
-            finally:
-                self.active.discard(key)
+            text = str(entered["formulaValue"])
+            array = ArrayRow(row, row) if row in self.spills().get(col, ()) else None
+            result = self._formula(key, text, array, cell.cached)
         elif "errorValue" in entered:
             result = "#ERROR!"
         else:
@@ -118,9 +180,9 @@ class Evaluator:
     def render(self, row: int, col: int, value_render: str, date_render: str) -> object:
         """The cell as ``values.get`` returns it; None for a blank cell."""
         cell = self.sheet.cell(row, col)
-        if cell is None:
-            return None
-        entered = cell.entered
+        if cell is None and (value_render == "FORMULA" or self._spilled(row, col) is None):
+            return None  # blank, unless an array formula above fills it
+        entered = cell.entered if cell is not None else None
         if value_render == "FORMULA" and entered and "formulaValue" in entered:
             return entered["formulaValue"]
         value = self.value(row, col)
@@ -132,7 +194,7 @@ class Evaluator:
             return value
         if isinstance(value, str):
             return value
-        number_format = cell.number_format
+        number_format = cell.number_format if cell is not None else None
         if value_render == "FORMATTED_VALUE":
             return format_number(value, number_format)
         if date_render == "FORMATTED_STRING" and is_date_format(number_format):
@@ -146,12 +208,18 @@ def read_grid(
     value_render: str = "FORMATTED_VALUE",
     date_render: str = "SERIAL_NUMBER",
     major: str = "ROWS",
+    book: Spreadsheet | None = None,
 ) -> list[list[object]]:
-    """The values inside ``bounds``, trimmed like the API: no trailing blank rows or cells."""
+    """The values inside ``bounds``, trimmed like the API: no trailing blank rows or cells.
+
+    With ``book``, formulas may look into other tabs and array formulas fill their column.
+    """
     r0, r1, c0, c1 = bounds
-    evaluator = Evaluator(sheet)
+    evaluator = Evaluator(sheet, book)
     found: dict[int, dict[int, object]] = {}
-    for row, col in sheet.cells:
+    spilled = [(row, col) for col, anchors in evaluator.spills().items() if c0 <= col < c1
+               for row in range(max(r0, anchors[0] + 1), r1) if (row, col) not in sheet.cells]
+    for row, col in [*sheet.cells, *spilled]:
         if r0 <= row < r1 and c0 <= col < c1:
             value = evaluator.render(row, col, value_render, date_render)
             if value is not None:
@@ -176,7 +244,7 @@ def get_values(
     sheet, rng = resolve_range(book, text)
     bounds = clip(sheet, rng)
     result: dict[str, Any] = {"range": format_range(sheet.title, *bounds), "majorDimension": major}
-    rows = read_grid(sheet, bounds, value_render, date_render, major)
+    rows = read_grid(sheet, bounds, value_render, date_render, major, book)
     if rows:
         result["values"] = rows
     return result
