@@ -114,6 +114,8 @@ def _plan_block(result: FunnelResult, lang: Lang) -> Rows:
     plan = result.revenue
     measured = "—" if plan.average_deal_value_measured is None \
         else f"{plan.average_deal_value_measured:,.0f}"
+    if lang == "ru":
+        measured = measured.replace(",", "\u00a0")  # 14 875: Russian groups digits with spaces
     same = plan.average_deal_value == plan.average_deal_value_measured
     average_note = t["average_measured" if same else "average_from_settings"].format(
         value=measured)

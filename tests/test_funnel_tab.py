@@ -151,3 +151,20 @@ def test_funnel_and_history_in_google_sheets(cli, fake, user_credentials, tmp_pa
     assert funnel.cell(3, 1).data["userEnteredFormat"]["textFormat"]["bold"] is True
     assert funnel.cell(5, 7).number_format == {"type": "NUMBER", "pattern": '0.0" : 1"'}
     assert parse_date(fake.values(sid, "Funnel")[0][3]) is not None
+
+
+def test_russian_funnel_tab_speaks_russian():
+    from sheets_funnel.funnel import compute
+    from sheets_funnel.parse import Settings, parse_pipeline
+    from sheets_funnel.render import render_funnel
+
+    header = ["ID сделки", "Клиент", "Менеджер", "Этап", "Статус", "Сумма", "Создана",
+              "Дата первой встречи", "Следующий шаг", "Дата следующего шага", "Дата закрытия"]
+    deals, issues = parse_pipeline("Воронка", [header, *worked_rows()], "ru")
+    settings = Settings(sales_target=10, min_sample=6, revenue_target=150000)
+    rows = render_funnel(compute(deals, settings, dt.date(2026, 6, 30)), issues, "ru")
+    assert rows[3][:3] == ["Этап", "Дошли", "Сейчас"]
+    labels = {row[0]: row for row in rows if row}
+    # the measured average of the four won deals, 10 000, with Russian digit grouping
+    assert labels["Средняя сумма сделки"][4] == "по выигранным сделкам: 10\u00a0000"
+    assert labels["Ещё нужно первых встреч"][1:3] == [5, 15]
