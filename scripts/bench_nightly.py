@@ -2,16 +2,18 @@
 
 Loads N small pipelines (default 200) into the offline stand-in with its quota enforcement
 on — Google's limits (60 reads and 60 writes a minute per account, 300 per project) on a
-scaled-down minute (default 3 s, 20 times faster than Google's) and answers delayed like
-Google's, scaled the same way (default 0.03 s for about 0.6 s) — and runs
+scaled-down minute (default 5 s, 12 times faster than Google's) and answers delayed like
+Google's, scaled the same way (default 0.05 s for about 0.6 s) — and runs
 ``sheets-funnel nightly`` over them as a separate process, one workbook at a time
 (``--workers 1``) and with ``--workers 8``.
-Prints for each: wall time, its ratio to the quota's lower bound (reads needed ÷ reads
-allowed per scaled minute, the scarcer kind), failed workbooks and requests refused with
-429. The goal: no failed sheet and ``--workers 8`` within 1.3× of the lower bound.
+Then, as the baseline, ``--workers 8`` again with a ``[quota]`` far above the stand-in's, so
+the limiter never holds a request back ("unpaced"). Prints for each: wall time, its ratio
+to the quota's lower bound (reads needed ÷ reads allowed per scaled minute, the scarcer
+kind), failed workbooks and requests refused with 429. The goal: no failed sheet and
+``--workers 8`` within 1.3× of the lower bound.
 
-Run: .venv/bin/python scripts/bench_nightly.py [--sheets 200] [--minute 3] [--latency 0.03]
-[--workers 1,8]
+Run: .venv/bin/python scripts/bench_nightly.py [--sheets 200] [--minute 5] [--latency 0.05]
+[--workers 1,8] [--unpaced 8]
 """
 
 from __future__ import annotations
@@ -54,6 +56,14 @@ def service_account(path: Path) -> Path:
     return path
 
 
+def write_config(path: Path, quota: str, key: Path, ids: list[str]) -> Path:
+    """A nightly configuration of the spreadsheets, all with one key."""
+    path.write_text(f"[quota]\n{quota}\n\n[credentials.robot]\nfile = \"{key}\"\n\n" + "".join(
+        f'[[workbook]]\nlocation = "{sid}"\nname = "Team {n}"\ncredentials = "robot"\n\n'
+        for n, sid in enumerate(ids)), encoding="utf-8")
+    return path
+
+
 def run(config: Path, workers: int, env: dict[str, str]) -> tuple[float, list[dict[str, object]]]:
     """Wall seconds and the JSON reports of one nightly run in its own process."""
     command = [sys.executable, "-m", "sheets_funnel.cli", "nightly", str(config), "--json",
@@ -71,10 +81,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sheets", type=int, default=200)
     parser.add_argument("--deals", type=int, default=20, help="deals per pipeline")
-    parser.add_argument("--minute", type=float, default=3.0, help="seconds in a quota minute")
-    parser.add_argument("--latency", type=float, default=0.03,
+    parser.add_argument("--minute", type=float, default=5.0, help="seconds in a quota minute")
+    parser.add_argument("--latency", type=float, default=0.05,
                         help="seconds the stand-in takes to answer each request")
     parser.add_argument("--workers", default="1,8")
+    parser.add_argument("--unpaced", default="8",
+                        help="worker counts to run without holding requests back (baseline)")
     args = parser.parse_args()
     limits = QuotaLimits(minute=args.minute)
     server = ServerQuota(minute=args.minute)
@@ -84,27 +96,28 @@ def main() -> None:
         book = build_workbook(folder / "pipeline.xlsx", "en", sample_deals(args.deals, "en", AS_OF))
         ids = [fake.load_xlsx(book, title=f"Team {n}") for n in range(args.sheets)]
         key = service_account(folder / "key.json")
-        config = folder / "nightly.toml"
-        config.write_text(f"[quota]\nminute = {args.minute}\n\n[credentials.robot]\n"
-                          f'file = "{key}"\n\n' + "".join(
-                              f'[[workbook]]\nlocation = "{sid}"\nname = "Team {n}"\n'
-                              'credentials = "robot"\n\n' for n, sid in enumerate(ids)),
-                          encoding="utf-8")
+        paced = write_config(folder / "nightly.toml", f"minute = {args.minute}", key, ids)
+        huge = "\n".join(f"{k} = 1000000" for k in ("reads_per_user", "writes_per_user",
+                                                    "reads_per_project", "writes_per_project"))
+        unpaced = write_config(folder / "unpaced.toml", huge, key, ids)
         env = {**os.environ, ENV_VAR: fake.url, "SHEETS_FUNNEL_LOCK_DIR": str(folder / "locks")}
         print(f"{args.sheets} sheets x {args.deals} deals under one service account; quota "
               f"{limits.reads_per_user} reads and {limits.writes_per_user} writes per "
               f"{args.minute:g} s minute; {args.latency:g} s per answer")
         print(f"lower bound: {READS * args.sheets} reads / {limits.reads_per_user} per minute "
               f"= {bound / args.minute:.2f} minutes = {bound:.1f} s")
-        print(f"{'workers':>7} {'wall s':>8} {'x bound':>8} {'ok':>5} {'failed':>7} "
+        print(f"{'workers':>16} {'wall s':>8} {'x bound':>8} {'ok':>5} {'failed':>7} "
               f"{'429s':>6} {'requests':>9}")
-        for workers in (int(w) for w in args.workers.split(",")):
-            fake.enforce_quota(server)  # fresh counters: the previous run's minute is over
+        runs = [(int(w), paced, "") for w in args.workers.split(",") if w] + [
+            (int(w), unpaced, " (unpaced)") for w in args.unpaced.split(",") if w]
+        for workers, config, label in runs:
+            fake.enforce_quota(server)  # fresh counters
+            time.sleep(args.minute)  # and the previous run's minute is over
             fake.reset_requests()
             seconds, reports = run(config, workers, env)
             ok = sum(r["status"] == "ok" for r in reports)
             requests = sum(p.startswith("/v4/") for _, p in fake.requests)
-            print(f"{workers:>7} {seconds:>8.1f} {seconds / bound:>8.2f} {ok:>5} "
+            print(f"{f'{workers}{label}':>16} {seconds:>8.1f} {seconds / bound:>8.2f} {ok:>5} "
                   f"{len(reports) - ok:>7} {fake.quota_rejections:>6} {requests:>9}")
 
 
