@@ -10,7 +10,7 @@ mapping row with a blank value is a row still to fill and is ignored.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from .cells import Rows, as_text, is_blank
 from .errors import BadSetting
@@ -27,6 +27,7 @@ from .model import (
 from .vocabulary import LANGS, VOCABULARY, spoken_list
 
 Kind = Literal["stage", "status", "column"]
+T = TypeVar("T")
 _PREFIXES: dict[str, Kind] = {
     normalise(VOCABULARY[lang].mapping[kind]): kind
     for lang in LANGS for kind in ("stage", "status", "column")
@@ -57,31 +58,24 @@ class OwnNames:
 
     def stage(self, text: str) -> StageName | None:
         """The stage a Stage cell's text names: the team's mapping first, then the built-ins."""
-        if self.stages:
-            found = self.stages.get(normalise(text))
-            if found is not None:
-                return found
-        return lookup_stage(text)
+        return _own_first(self.stages, text) or lookup_stage(text)
 
     def status(self, text: str) -> Status | None:
         """The status a Status cell's text names: the team's mapping first, then the built-ins."""
-        if self.statuses:
-            found = self.statuses.get(normalise(text))
-            if found is not None:
-                return found
-        return lookup_status(text)
+        return _own_first(self.statuses, text) or lookup_status(text)
 
     def header(self, text: str) -> Column | None:
         """The column a header names: the team's mapping first, then the standard headers."""
-        if self.columns:
-            found = self.columns.get(normalise(text))
-            if found is not None:
-                return found
-        return lookup_header(text)
+        return _own_first(self.columns, text) or lookup_header(text)
 
     def key_of(self, text: str) -> str | None:
         """The Settings key that maps a header, or None for a standard header."""
         return self.column_keys.get(normalise(text))
+
+
+def _own_first(own: dict[str, T], text: str) -> T | None:
+    """The team's mapping of ``text`` (None when it maps nothing; cheap when nothing is mapped)."""
+    return own.get(normalise(text)) if own else None
 
 
 _EXPECTED: dict[Kind, str] = {

@@ -12,7 +12,7 @@ from conftest import make_book
 from sheets_funnel.backends.xlsx import XlsxWorkbook
 from sheets_funnel.backends.xlsx_package import find_styles
 from sheets_funnel.refresh import refresh
-from sheets_funnel.templates import STAGE_CHOICES, build_workbook, flags_formula
+from sheets_funnel.templates import build_workbook
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 TABS = {"en": ["Pipeline", "Settings", "Funnel", "Focus", "History", "_funnel_state"],
@@ -42,8 +42,9 @@ def test_pipeline_has_dropdowns_date_checks_flags_lookup_and_colouring(lang):
     assert f'<formula1>"{stages}"</formula1>' in sheet
     assert 'type="date"' in sheet  # date columns reject text (as a warning)
     focus = TABS[lang][3]
-    assert f"VLOOKUP($A2&amp;\"\",'{focus}'!$A:$E,5,FALSE)" in sheet
-    assert flags_formula(2, lang).startswith("=IF($A2=\"\"")
+    # the Flags cell of row 2 (L2): the deal's codes from Focus column E, blank without a deal
+    assert (f"<f>IF($A2=\"\",\"\",IFERROR(VLOOKUP($A2&amp;\"\",'{focus}'!$A:$E,5,FALSE),"
+            "\"\"))</f>") in sheet
     assert re.search(r'<conditionalFormatting sqref="A2:L\d+">', sheet)
     assert "<formula>LEN($L2)&gt;0</formula>" in sheet
 
@@ -125,7 +126,8 @@ def test_funnel_charts_point_at_the_reached_and_open_columns(tmp_path, lang):
     book.write_bytes(path.read_bytes())
     refresh(XlsxWorkbook(book))
     funnel = XlsxWorkbook(book).read([funnel_tab])[funnel_tab]
-    stages = STAGE_CHOICES[lang][:5]
+    stages = {"en": ["Opportunity", "First Appointment", "#1", "#2", "#3"],
+              "ru": ["Возможность", "Первая встреча", "№1", "№2", "№3"]}[lang]
     assert [row[0] for row in funnel[4:10]] == [*stages, funnel[9][0]]
     assert funnel[3][1:3] == ({"en": ["Reached", "Now"], "ru": ["Дошли", "Сейчас"]}[lang])
     history = XlsxWorkbook(book).read([history_tab])[history_tab]
