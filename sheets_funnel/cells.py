@@ -90,6 +90,14 @@ def column_letter(index: int) -> str:
     return letters
 
 
+def column_index(letters: str) -> int:
+    """The 0-based column index of the spreadsheet's letters (A → 0, AB → 27)."""
+    index = 0
+    for letter in letters.upper():
+        index = index * 26 + ord(letter) - 64
+    return index - 1
+
+
 def is_blank(value: object) -> bool:
     """True for an empty cell: None or text of spaces only."""
     return value is None or (isinstance(value, str) and not value.strip())

@@ -7,7 +7,8 @@
         ├── WorkbookReadOnly          the file is read-only, or its folder cannot be written
         ├── MissingTab                the Pipeline tab is missing
         ├── BadHeader                 a required Pipeline header is missing or duplicated
-        └── BadSetting                a Settings value cannot be read
+        ├── BadSetting                a Settings value cannot be read
+        └── Uncalculated              cells it needs hold formulas never calculated
     BackendMissing (SheetsFunnelError) an optional extra is not installed
 
 Row-level problems are not exceptions: they are listed as issues in the
@@ -53,6 +54,10 @@ class BadSetting(WorkbookUnusable):
     """A Settings value cannot be read."""
 
 
+class Uncalculated(WorkbookUnusable):
+    """Cells the refresh needs hold formulas that no spreadsheet has calculated yet."""
+
+
 class BackendMissing(SheetsFunnelError):
     """An optional backend's packages are not installed."""
 
@@ -71,6 +76,7 @@ __all__ = [
     "MissingTab",
     "NotAWorkbook",
     "SheetsFunnelError",
+    "Uncalculated",
     "WorkbookLocked",
     "WorkbookReadOnly",
     "WorkbookUnusable",

@@ -196,6 +196,23 @@ def map_headers(tab: str, header: list[Any], lang: Lang,
     return found
 
 
+#: How far down a header row pushed down by title rows is looked for.
+HEADER_SEARCH_ROWS = 20
+
+
+def _header_elsewhere(tab: str, rows: Rows, lang: Lang, names: OwnNames) -> str:
+    """"; the header looks like row N: …" when a row below row 1 holds every required
+    header (a title row above the table), else ""."""
+    for n, row in enumerate(rows[1:HEADER_SEARCH_ROWS], start=2):
+        try:
+            map_headers(tab, list(row), lang, names)
+        except BadHeader:
+            continue
+        above = "row 1" if n == 2 else f"rows 1–{n - 1}"
+        return f"; the header looks like row {n}: move it to row 1 (delete {above} above it)"
+    return ""
+
+
 def _header_name(col: Column, lang: Lang) -> str:
     return col.ru if lang == "ru" else col.en
 
@@ -321,9 +338,16 @@ def parse_pipeline(tab: str, rows: Rows, lang: Lang,
         raise BadHeader(
             f"{tab} row 1 has no headers; expected "
             f"{', '.join(_header_name(c, lang) for c in COLUMNS if c.required)} at least"
+            + _header_elsewhere(tab, rows, lang, names or OwnNames())
         )
     names = names or OwnNames()
-    header = map_headers(tab, list(rows[0]), lang, names)
+    try:
+        header = map_headers(tab, list(rows[0]), lang, names)
+    except BadHeader as exc:
+        hint = _header_elsewhere(tab, rows, lang, names)
+        if hint:
+            raise BadHeader(f"{exc}{hint}") from None
+        raise
     kept = [(n + 2, r) for n, r in enumerate(rows[1:]) if not _is_blank_row(r)]
     cells = _Cells(tab, kept, header, lang, date1904)
     deal_id = cells.text("deal_id", required=True)

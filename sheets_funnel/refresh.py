@@ -14,12 +14,13 @@ from typing import TYPE_CHECKING, Any
 from . import movement as moves
 from .backends import open_workbook
 from .backends.base import Backend
+from .cell_checks import parse_checked
 from .errors import WorkbookUnusable
 from .funnel import FunnelResult, compute
 from .locks import DEFAULT_WAIT, workbook_lock
 from .model import STATE_TAB, TABS, Lang, detect_lang, find_tab
 from .ownership import check_owned_tabs
-from .parse import ParsedWorkbook, parse_workbook, resolve_tabs
+from .parse import ParsedWorkbook, resolve_tabs
 from .render import render_tabs
 from .summary import to_summary
 
@@ -83,7 +84,7 @@ def _refresh(backend: Backend, day: dt.date, dry_run: bool, adopt_tabs: bool) ->
     log.info("reading %s", backend.label)
     data = backend.read([tabs.pipeline, tabs.settings, tabs.history, tabs.state])
     date1904 = bool(getattr(backend, "date1904", False))
-    parsed = parse_workbook(lang, tabs, data, date1904)
+    parsed = parse_checked(backend, lang, tabs, data, date1904)
     log.info("%d valid deals, %d issue(s)", len(parsed.deals), len(parsed.issues))
     result = compute(parsed.deals, parsed.settings, day)
     result.issues = parsed.issues

@@ -11,6 +11,12 @@ in one atomic step. Cells travel as plain Python values:
   shown as a percentage) and :class:`~sheets_funnel.cells.Heading` (text shown
   in bold). A ``str`` is always written as literal text, never parsed as a
   formula, a number or a date.
+
+A backend may offer more, asked for with ``getattr`` where it exists: ``date1904``
+(the workbook counts serial numbers from 1904-01-01), ``uncalculated(tab)`` (0-based
+row and column of formula cells that hold no calculated value) and ``merged(tab)``
+(merged ranges as 0-based first row, first column, last row, last column); see
+:mod:`sheets_funnel.cell_checks`.
 """
 
 from __future__ import annotations

@@ -15,20 +15,21 @@ import os
 import re
 import zipfile
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO, cast
+from typing import Any, BinaryIO, TypeVar, cast
 from xml.etree import ElementTree as ET
 
 from ..cells import Rows
 from ..errors import NotAWorkbook, WorkbookLocked
-from . import xlsx_file
+from . import xlsx_file, xlsx_sheet_scan
 from . import xlsx_package as pkg
 from .zipraw import RawZipWriter
 
 SUPPORTED = (".xlsx", ".xlsm")
 log = logging.getLogger("sheets_funnel")
 _CALC_CHAIN_TYPE = "/calcChain"
+_T = TypeVar("_T")
 
 
 def lock_file(path: Path) -> Path | None:
@@ -103,6 +104,22 @@ class XlsxWorkbook:
     def tab_names(self) -> list[str]:
         """The tab names in workbook order."""
         return [s.name for s in self._package_sheets()]
+
+    def uncalculated(self, tab: str) -> list[tuple[int, int]]:
+        """0-based (row, column) of the tab's formula cells that hold no calculated value
+        (a file written by a program and never opened in a spreadsheet)."""
+        return self._scan(tab, xlsx_sheet_scan.uncalculated)
+
+    def merged(self, tab: str) -> list[tuple[int, int, int, int]]:
+        """The tab's merged ranges, 0-based (first row, first column, last row, last column)."""
+        return self._scan(tab, xlsx_sheet_scan.merged)
+
+    def _scan(self, tab: str, scan: Callable[[zipfile.ZipFile, str], list[_T]]) -> list[_T]:
+        parts = {s.name: s.part for s in self._package_sheets()}
+        if tab not in parts:
+            return []
+        with zipfile.ZipFile(self.path) as zf:
+            return scan(zf, parts[tab])
 
     def read(self, tabs: Sequence[str]) -> dict[str, Rows]:
         """The cells of each named tab that exists (blank cells are empty strings)."""
