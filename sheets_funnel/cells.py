@@ -166,6 +166,21 @@ def parse_number(value: object) -> float | None:
     return None
 
 
+#: The most text a spreadsheet cell holds (Excel's limit, in UTF-16 units).
+MAX_CELL_TEXT = 32_767
+
+
+def fit_text(text: str) -> str:
+    """Text cut to what one cell holds, ending in "…" when cut."""
+    if len(text) <= MAX_CELL_TEXT // 2:
+        return text
+    units = text.encode("utf-16-le")
+    if len(units) // 2 <= MAX_CELL_TEXT:
+        return text
+    cut = units[: (MAX_CELL_TEXT - 1) * 2].decode("utf-16-le", errors="ignore")
+    return cut + "…"
+
+
 def as_text(value: object) -> str:
     """A cell as trimmed text; whole numbers lose their decimal part (101.0 → "101")."""
     if value is None:

@@ -45,6 +45,8 @@ _EXACT = {
         "закрытия), а «Цикл продаж, дней» не задан; флаги выхода за цикл не ставятся",
 }
 _PATTERNS = [
+    (re.compile(r"^duplicate Deal ID \(also in row (.+) and (\d+) more\)$"),
+     "повтор ID сделки (также в строке {0} и ещё {1})"),
     (re.compile(r"^duplicate Deal ID \(also in row (.+)\)$"),
      "повтор ID сделки (также в строке {0})"),
     (re.compile(r"^a Deal ID used by no other row \((.+)\)$"),

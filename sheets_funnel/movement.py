@@ -13,6 +13,7 @@ is carried forward.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
@@ -176,16 +177,35 @@ def listed_ids(tab: str, rows: Rows, lang: Lang, names: OwnNames | None = None) 
     return keys
 
 
-#: The most text one state cell holds (a spreadsheet cell takes at most 32,767 characters).
+#: The most text one state cell holds, in UTF-16 units as spreadsheets count (a cell takes
+#: at most 32,767).
 CHUNK_CHARS = 30_000
-_FIELD_BREAKS = str.maketrans({"\t": " ", "\n": " ", "\r": " "})
+#: Characters a state field cannot hold as they are: the separators, the escape itself, and
+#: characters a workbook file cannot store. Each is written as an escape (\t, \n, \r, \\,
+#: or \uXXXX), so a Deal ID comes back exactly as it was.
+_UNSAFE = re.compile("[\\\\\x00-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+_ESCAPED = re.compile(r"\\(u[0-9a-fA-F]{4}|.)", re.DOTALL)
+_UNESCAPES = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r"}
 
 
 def _field(text: str) -> str:
-    """A field of a state line: tabs and line breaks (rare in a name) become spaces."""
-    if "\t" in text or "\n" in text or "\r" in text:
-        return text.translate(_FIELD_BREAKS)
-    return text
+    """A field of a state line, its unsafe characters escaped."""
+    if text.isascii() and text.isprintable() and "\\" not in text:
+        return text
+    return _UNSAFE.sub(lambda m: _ESCAPES.get(m.group(), f"\\u{ord(m.group()):04x}"), text)
+
+
+def _unfield(text: str) -> str:
+    """A field as it was before :func:`_field`."""
+    return _ESCAPED.sub(_unescape, text) if "\\" in text else text
+
+
+def _unescape(match: re.Match[str]) -> str:
+    code = match.group(1)
+    if len(code) == 5:  # \uXXXX
+        return chr(int(code[1:], 16))
+    return _UNESCAPES.get(code, code)
 
 
 def _line(deal: DealState) -> str:
@@ -194,31 +214,47 @@ def _line(deal: DealState) -> str:
     return f"{_field(deal_id)}\t{_field(account)}\t{_field(owner)}\t{stage}\t{lost}"
 
 
+def _units(text: str) -> int:
+    """The length of a text as spreadsheets count it (UTF-16 units)."""
+    return len(text) if text.isascii() else len(text.encode("utf-16-le")) // 2
+
+
 def state_rows(state: Snapshot) -> Rows:
     """The state tab's rows: the as-of date, a header, then the deals packed into few cells.
 
     Each deal is one line — Deal ID, Account, Owner, its furthest stage as a number (0 is
-    Opportunity … 4 is #3, 5 is won) and 1 when it is lost, separated by tabs — and each cell
-    of column A holds as many whole lines as fit in :data:`CHUNK_CHARS`. A pipeline of 100,000
-    deals then takes about 150 cells, so keeping the state costs a refresh almost nothing.
+    Opportunity … 4 is #3, 5 is won) and 1 when it is lost, separated by tabs, with tabs,
+    line breaks and backslashes inside a field escaped — and each cell of column A holds as
+    many whole lines as fit in :data:`CHUNK_CHARS`. A line longer than that (names of tens of
+    thousands of characters) gets a row of its own, split across columns A, B, C…. A pipeline
+    of 100,000 deals takes about 150 cells, so keeping the state costs a refresh almost
+    nothing, and no cell ever exceeds a spreadsheet's limit.
     """
     rows: Rows = [[Heading(_AS_OF), state.as_of, _NOTE], [Heading(_HEADER_PACKED)]]
     chunk: list[str] = []
     size = 0
     for deal in state.deals.values():
         line = _line(deal)
-        if chunk and size + len(line) + 1 > CHUNK_CHARS:
+        units = _units(line)
+        if chunk and size + units + 1 > CHUNK_CHARS:
             rows.append(["\n".join(chunk)])
             chunk, size = [], 0
+        if units > CHUNK_CHARS:
+            step = CHUNK_CHARS // 2  # whatever the characters, at most CHUNK_CHARS units
+            rows.append([line[n:n + step] for n in range(0, len(line), step)])
+            continue
         chunk.append(line)
-        size += len(line) + 1
+        size += units + 1
     if chunk:
         rows.append(["\n".join(chunk)])
     return rows
 
 
 _HEADER_PACKED = ("Deals, one per line: Deal ID, Account, Owner, Stage (0 Opportunity … "
-                  "4 #3, 5 won), Lost — separated by tabs")
+                  "4 #3, 5 won), Lost — separated by tabs; a tab, line break or backslash "
+                  "inside a field is written \\t, \\n, \\\\")
+#: How a header of the escaped format is told from the first format's, which had none.
+_ESCAPED_MARK = "\\t"
 
 
 def read_state(rows: Rows, date1904: bool = False) -> Snapshot | None:
@@ -231,15 +267,19 @@ def read_state(rows: Rows, date1904: bool = False) -> Snapshot | None:
         return None
     serial = parse_date(rows[0][1], date1904) if len(rows[0]) > 1 else None
     as_of = None if serial is None else from_serial(serial)
+    escaped = bool(rows[1]) and _ESCAPED_MARK in as_text(rows[1][0])
+    unfield = _unfield if escaped else str
     deals: dict[str, DealState] = {}
     for row in rows[2:]:
         if not row or type(row[0]) is not str:
             continue
-        for line in row[0].split("\n"):
+        text = "".join(c for c in row if type(c) is str) if len(row) > 1 and escaped else row[0]
+        for line in text.split("\n"):
             fields = line.split("\t")
             if len(fields) < 4:
                 continue
-            deal_id, account, owner, stage_text = fields[:4]
+            deal_id, account, owner = map(unfield, fields[:3])
+            stage_text = fields[3]
             stage = _STAGE_TEXT.get(stage_text)
             if stage is None:
                 stage = _stage_number(stage_text)

@@ -387,6 +387,10 @@ def parse_pipeline(tab: str, rows: Rows, lang: Lang,
     return _typed(deals), issues
 
 
+#: How many other rows a duplicate Deal ID's message lists before it says how many more.
+DUPLICATE_ROWS_SHOWN = 10
+
+
 def _drop_duplicate_ids(tab: str, deals: pd.DataFrame,
                         lang: Lang) -> tuple[pd.DataFrame, list[Issue]]:
     if deals.empty:
@@ -398,8 +402,11 @@ def _drop_duplicate_ids(tab: str, deals: pd.DataFrame,
     for key, group in deals[dup].groupby(keys[dup], sort=False):
         rows = [int(r) for r in group["row"]]
         for row, deal_id in zip(rows, group["deal_id"], strict=True):
-            others = ", ".join(str(r) for r in rows if r != row)
-            message = f"duplicate Deal ID (also in row {others})"
+            others = [str(r) for r in rows if r != row]
+            more = len(others) - DUPLICATE_ROWS_SHOWN
+            listed = ", ".join(others[:DUPLICATE_ROWS_SHOWN]) + (
+                f" and {more} more" if more > 0 else "")
+            message = f"duplicate Deal ID (also in row {listed})"
             issues.append(Issue(tab, row, header, deal_id, message, "error",
                                 f"a Deal ID used by no other row ({key!r})"))
     return deals[~dup].reset_index(drop=True), issues

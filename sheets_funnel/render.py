@@ -25,6 +25,7 @@ from .cells import (
     Ratio,
     Rows,
     as_text,
+    fit_text,
     from_serial,
     is_blank,
     parse_date,
@@ -220,9 +221,11 @@ def render_funnel(result: FunnelResult, issues: Sequence[Issue], lang: Lang,
         rows.append(_headings(t["tab"], t["row"], t["column"], t["value"], t["problem"],
                               t["expected"], t["severity"]))
         words = in_russian if lang == "ru" else str
-        for i in problems:
-            rows.append([i.tab, i.row, i.column, None if i.value is None else as_text(i.value),
-                         words(i.message), words(i.expected) or None, words(i.severity)])
+        for i in problems:  # a value or an expectation may quote a cell of any length
+            rows.append([i.tab, i.row, i.column,
+                         None if i.value is None else fit_text(as_text(i.value)),
+                         fit_text(words(i.message)), fit_text(words(i.expected)) or None,
+                         words(i.severity)])
         for w in result.warnings:
             rows.append([None, None, None, None, words(w), None, words("warning")])
     if movement is not None:

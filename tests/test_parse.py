@@ -9,6 +9,7 @@ from conftest import HEADER
 
 from sheets_funnel.cells import parse_date, to_serial
 from sheets_funnel.errors import BadHeader, BadSetting
+from sheets_funnel.messages_ru import in_russian
 from sheets_funnel.parse import parse_pipeline, parse_settings, resolve_tabs
 
 RU_HEADER = ["ID сделки", "Клиент", "Менеджер", "Этап", "Статус", "Сумма", "Создана",
@@ -235,3 +236,12 @@ def test_a_duplicate_row_gets_only_its_duplicate_error():
         (2, "Deal ID", "duplicate Deal ID (also in row 3)", "error"),
         (3, "Deal ID", "duplicate Deal ID (also in row 2)", "error"),
     ]
+
+
+def test_a_deal_id_repeated_many_times_lists_ten_other_rows_and_counts_the_rest():
+    _, issues = parse(*(deal("D-1") for _ in range(13)))  # rows 2–14
+    first = next(i for i in issues if i.row == 2)
+    assert first.message == ("duplicate Deal ID (also in row 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 "
+                             "and 2 more)")
+    assert in_russian(first.message) == (
+        "повтор ID сделки (также в строке 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 и ещё 2)")

@@ -18,6 +18,7 @@ from xml.sax.saxutils import escape
 
 from ..cells import (
     DAYS_1904,
+    MAX_CELL_TEXT,
     Cell,
     Heading,
     Money,
@@ -26,6 +27,7 @@ from ..cells import (
     Percent,
     Ratio,
     column_letter,
+    fit_text,
     is_spreadsheet_day,
     to_serial,
 )
@@ -165,7 +167,7 @@ def _xml_text(text: str) -> str:
 
 
 def _text_cell(ref: str, text: str, style: str = "") -> str:
-    clean = _xml_text(text)
+    clean = _xml_text(text if len(text) <= MAX_CELL_TEXT // 2 else fit_text(text))
     return f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{clean}</t></is></c>'
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+import pytest
 
 from sheets_funnel.movement import (
     CHUNK_CHARS,
@@ -117,12 +118,43 @@ def test_state_rows_round_trip_through_the_state_tab():
                          "D-2\tD-2 Ltd\tAnna\t5\t\n"
                          "D-3\tD-3 Ltd\tAnna\t1\t1\n"
                          "101\t101 Ltd\tAnna\t4\t\n"
-                         "D-4\tTab and break\tAnna\t2\t"]]
+                         "D-4\tTab\\tand\\nbreak\tAnna\t2\t"]]
     back = read_state(rows)
     assert back is not None and back.as_of == NOW
-    assert back.deals["d-4"].account == "Tab and break"
-    assert {k: v for k, v in back.deals.items() if k != "d-4"} == {
-        k: v for k, v in state.deals.items() if k != "d-4"}
+    assert back.deals["d-4"].account == "Tab\tand\nbreak"
+    assert back == state
+
+
+@pytest.mark.parametrize("deal_id", ["ACME\t2026", "ACME\n2026", "ACME\r\n2026", "C:\\new\\t",
+                                     "\\u0041 stays", "bell\x07", "end\\"])
+def test_a_deal_id_with_tabs_breaks_or_backslashes_comes_back_unchanged(deal_id):
+    state = snap(NOW, deal(deal_id, 2), deal("D-2", 1))
+    rows = state_rows(state)
+    cells = [c for row in rows[2:] for c in row]
+    assert len(cells) == 1 and cells[0].count("\n") == 1  # still one line per deal
+    assert read_state(rows) == state
+
+
+def test_a_line_longer_than_a_cell_is_split_across_cells_of_its_own_row():
+    long_id = "X" * 40_000
+    emoji_account = "\U0001F600" * 20_000  # 40,000 UTF-16 units in 20,000 characters
+    state = snap(NOW, deal("D-1", 0), deal(long_id, 3, account=emoji_account), deal("D-3", 1))
+    rows = state_rows(state)
+    # D-1 alone; then the long line's own row; then D-3
+    assert rows[2] == ["D-1\tD-1 Ltd\tAnna\t0\t"] and rows[4] == ["D-3\tD-3 Ltd\tAnna\t1\t"]
+    assert len(rows[3]) > 1
+    for cell in (c for row in rows[2:] for c in row):
+        assert len(cell.encode("utf-16-le")) // 2 <= CHUNK_CHARS < 32_767
+    assert read_state(rows) == state
+
+
+def test_a_state_of_the_first_format_is_read_without_escapes():
+    rows = [["As of", NOW], ["Deals, one per line: Deal ID, Account, Owner, Stage (0 "
+                             "Opportunity … 4 #3, 5 won), Lost — separated by tabs"],
+            ["C:\\new\tPath Ltd\tAnna\t2\t"]]
+    state = read_state(rows)
+    assert state is not None
+    assert state.deals == {"c:\\new": DealState("C:\\new", "Path Ltd", "Anna", 2, "open")}
 
 
 def test_a_large_state_is_packed_into_few_cells_under_the_cell_limit():

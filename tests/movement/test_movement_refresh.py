@@ -135,3 +135,41 @@ def test_history_keeps_one_row_per_day(tmp_path):
     refresh(XlsxWorkbook(path), DAY2)
     history = XlsxWorkbook(path).read(["History"])["History"]
     assert [as_text(row[0]) for row in history[1:]] == ["2026-06-29", "2026-06-30"]
+
+
+def test_deal_ids_with_line_breaks_and_tabs_are_not_new_at_every_refresh(tmp_path):
+    # a Deal ID typed with Alt+Enter (a line break in the cell) and one pasted with a tab
+    deals = [["ACME\n2026", *DEALS[0][1:]], ["BETA\t7", *DEALS[1][1:]], DEALS[2]]
+    path = make_book(tmp_path / "breaks.xlsx", [HEADER, *deals])
+    refresh(XlsxWorkbook(path), DAY1)
+    second = refresh(XlsxWorkbook(path), DAY2)
+    assert second.movement is not None and not second.movement.first
+    assert second.movement.moves == ()
+    edit_pipeline(path, {"ACME\n2026": {"Stage": "#2"}})
+    third = refresh(XlsxWorkbook(path), DAY2)
+    assert third.movement is not None
+    assert [(m.kind, m.deal.deal_id) for m in third.movement.moves] == [
+        ("advanced", "ACME\n2026")]
+
+
+def test_no_cell_written_holds_more_than_a_cell_can(tmp_path):
+    """Names as long as a cell allows, duplicated: the state tab and the Funnel's issue list
+    quote them, and still every written cell fits in 32,767 characters."""
+    account = "A" * 32_000
+    long_id = "L" * 32_767  # as long as a cell allows
+    deals = [[long_id, account, "Anna", "#1", "Open", 1, None, "2026-06-01", "Call",
+              "2026-07-10"],
+             [long_id.lower(), account, "Anna", "#1", "Open", 1],  # same ID in another case
+             ["D-2", account, "B" * 32_000, "#2", "Open", 1, None, "2026-06-01", "Call",
+              "2026-07-10"]]
+    path = make_book(tmp_path / "long.xlsx", [HEADER, *deals])
+    refresh(XlsxWorkbook(path), DAY1)
+    outcome = refresh(XlsxWorkbook(path), DAY2)
+    assert outcome.movement is not None and outcome.movement.moves == ()
+    tabs = XlsxWorkbook(path).read(["Funnel", "Focus", "History", "_funnel_state"])
+    longest = max(len(as_text(c)) for rows in tabs.values() for row in rows for c in row)
+    assert 32_000 <= longest <= 32_767
+    # the duplicate's expectation quotes the 32,767-character ID: cut to fit, marked "…"
+    funnel_texts = [as_text(c) for row in tabs["Funnel"] for c in row]
+    assert any(t.startswith("a Deal ID used by no other row ('lll") and t.endswith("…")
+               and len(t) == 32_767 for t in funnel_texts)
