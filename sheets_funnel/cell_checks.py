@@ -19,6 +19,7 @@ from .errors import BadHeader, Uncalculated
 from .model import COLUMNS, Lang, TabNames, lookup_setting
 from .own_names import read_own_names
 from .parse import ParsedWorkbook, map_headers, parse_workbook
+from .pipeline_rows import without_totals
 
 Cells = Callable[[str], Sequence[tuple[int, int]]]
 Ranges = Callable[[str], Sequence[tuple[int, int, int, int]]]
@@ -31,12 +32,15 @@ RECALCULATE = ("they hold formulas that were never calculated (the file was writ
 
 def parse_checked(backend: object, lang: Lang, tabs: TabNames, data: dict[str, Rows],
                   date1904: bool) -> ParsedWorkbook:
-    """:func:`~sheets_funnel.parse.parse_workbook`, stopping when cells it needs are formulas
-    never calculated or headers hidden under merged cells (where the backend can tell)."""
+    """:func:`~sheets_funnel.parse.parse_workbook` without the totals row of an Excel table,
+    stopping when cells it needs are formulas never calculated or headers hidden under merged
+    cells (where the backend can tell)."""
     uncalculated: Cells | None = _optional(backend, "uncalculated")
     merged: Ranges | None = _optional(backend, "merged")
     if uncalculated is not None and data.get(tabs.settings):
         _check_settings(tabs.settings, data[tabs.settings], uncalculated(tabs.settings))
+    if tabs.pipeline in data:  # a table's totals row is not a deal
+        data[tabs.pipeline] = without_totals(backend, tabs.pipeline, data[tabs.pipeline])
     rows = data.get(tabs.pipeline, [])
     try:
         parsed = parse_workbook(lang, tabs, data, date1904)

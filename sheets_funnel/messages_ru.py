@@ -45,6 +45,10 @@ _EXACT = {
         "закрытия), а «Цикл продаж, дней» не задан; флаги выхода за цикл не ставятся",
 }
 _PATTERNS = [
+    (re.compile(r"^(\d+) deal\(s\) in rows of (.+) hidden by a filter are counted like the "
+                r"others \(rows (.+)\)$"),
+     "сделок в скрытых фильтром строках листа «{1}»: {0}, они учтены, как и остальные "
+     "(строки {2})"),
     (re.compile(r"^duplicate Deal ID \(also in row (.+) and (\d+) more\)$"),
      "повтор ID сделки (также в строке {0} и ещё {1})"),
     (re.compile(r"^duplicate Deal ID \(also in row (.+)\)$"),

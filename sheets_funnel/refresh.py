@@ -21,6 +21,7 @@ from .locks import DEFAULT_WAIT, workbook_lock
 from .model import STATE_TAB, TABS, Lang, detect_lang, find_tab
 from .ownership import check_owned_tabs
 from .parse import ParsedWorkbook, resolve_tabs
+from .pipeline_rows import hidden_warnings
 from .render import render_tabs
 from .summary import to_summary
 
@@ -88,6 +89,7 @@ def _refresh(backend: Backend, day: dt.date, dry_run: bool, adopt_tabs: bool) ->
     log.info("%d valid deals, %d issue(s)", len(parsed.deals), len(parsed.issues))
     result = compute(parsed.deals, parsed.settings, day)
     result.issues = parsed.issues
+    result.warnings.extend(hidden_warnings(backend, tabs.pipeline, parsed.deals["row"]))
     previous = moves.read_state(data.get(tabs.state, []), date1904)
     current = moves.snapshot(parsed.deals, day)
     listed = moves.listed_ids(tabs.pipeline, data.get(tabs.pipeline, []), lang, parsed.names)

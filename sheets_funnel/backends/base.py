@@ -16,7 +16,9 @@ A backend may offer more, asked for with ``getattr`` where it exists: ``date1904
 (the workbook counts serial numbers from 1904-01-01), ``uncalculated(tab)`` (0-based
 row and column of formula cells that hold no calculated value) and ``merged(tab)``
 (merged ranges as 0-based first row, first column, last row, last column); see
-:mod:`sheets_funnel.cell_checks`.
+:mod:`sheets_funnel.cell_checks`; ``totals_rows(tab)`` and ``filtered_rows(tab)`` (0-based
+rows that are a table's totals row, or that a filter hides); see
+:mod:`sheets_funnel.pipeline_rows`.
 """
 
 from __future__ import annotations

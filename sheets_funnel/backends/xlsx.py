@@ -114,6 +114,14 @@ class XlsxWorkbook:
         """The tab's merged ranges, 0-based (first row, first column, last row, last column)."""
         return self._scan(tab, xlsx_sheet_scan.merged)
 
+    def totals_rows(self, tab: str) -> list[int]:
+        """0-based rows of the tab that are an Excel table's totals row (not deals)."""
+        return self._scan(tab, xlsx_sheet_scan.totals_rows)
+
+    def filtered_rows(self, tab: str) -> list[int]:
+        """0-based rows of the tab that a filter (the sheet's or a table's) hides."""
+        return self._scan(tab, xlsx_sheet_scan.filtered_rows)
+
     def _scan(self, tab: str, scan: Callable[[zipfile.ZipFile, str], list[_T]]) -> list[_T]:
         parts = {s.name: s.part for s in self._package_sheets()}
         if tab not in parts:

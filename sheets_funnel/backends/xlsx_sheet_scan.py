@@ -1,13 +1,18 @@
-"""What a worksheet part holds besides cell values: formulas that were never calculated and
-merged cells. Read from the part's XML in chunks, so a large sheet never sits in memory whole;
-only asked for when the values read look wrong (see :mod:`sheets_funnel.cell_checks`).
+"""What a worksheet part holds besides cell values: formulas that were never calculated,
+merged cells, hidden rows and the Excel tables (ListObjects) on it. Read from the part's XML
+in chunks, so a large sheet never sits in memory whole; the costly scans run only when
+something asks for them (see :mod:`sheets_funnel.cell_checks` and
+:mod:`sheets_funnel.pipeline_rows`).
 """
 
 from __future__ import annotations
 
+import posixpath
 import re
 import zipfile
 from collections.abc import Iterator
+from dataclasses import dataclass
+from xml.etree import ElementTree as ET
 
 from ..cells import column_index
 
@@ -59,3 +64,81 @@ def merged(zf: zipfile.ZipFile, part: str) -> list[tuple[int, int, int, int]]:
             found.append((int(r0) - 1, column_index(c0.decode()), int(r1) - 1,
                           column_index(c1.decode())))
     return found
+
+
+_ROW_TAG = re.compile(rf"<{_P}row\b([^>]*)>".encode())
+_HIDDEN = re.compile(rb'\bhidden="(?:1|true)"')
+_ROW_NUMBER = re.compile(rb'\br="(\d+)"')
+_FILTERING = re.compile(rf'<{_P}sheetPr\b[^>]*\bfilterMode="(?:1|true)"'.encode())
+_HEAD = 8192
+
+
+def filtering(zf: zipfile.ZipFile, part: str) -> bool:
+    """True when a filter hides rows of the sheet (``<sheetPr filterMode="1">``, which Excel
+    and LibreOffice write while a filter of the sheet or of a table on it is on)."""
+    with zf.open(part) as stream:
+        return _FILTERING.search(stream.read(_HEAD)) is not None
+
+
+def hidden_rows(zf: zipfile.ZipFile, part: str) -> list[int]:
+    """0-based numbers of the part's hidden rows."""
+    found: list[int] = []
+    for piece in _pieces(zf, part):
+        if b'hidden="' not in piece:
+            continue
+        for match in _ROW_TAG.finditer(piece):
+            attributes = match.group(1)
+            if _HIDDEN.search(attributes) and (number := _ROW_NUMBER.search(attributes)):
+                found.append(int(number.group(1)) - 1)
+    return found
+
+
+@dataclass(frozen=True)
+class Table:
+    """An Excel table (ListObject) on a sheet: its range, 0-based, and its totals rows."""
+
+    first_row: int
+    last_row: int
+    totals_rows: int
+    filtered: bool
+
+
+def tables(zf: zipfile.ZipFile, part: str) -> list[Table]:
+    """The tables on the sheet stored in ``part``, from its ``xl/tables/tableN.xml`` parts."""
+    rels = posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")
+    try:
+        rels_xml = zf.read(rels)
+    except KeyError:
+        return []
+    found: list[Table] = []
+    for rel in ET.fromstring(rels_xml):
+        target = rel.get("Target", "")
+        if not rel.get("Type", "").endswith("/table") or rel.get("TargetMode") == "External":
+            continue
+        path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
+            posixpath.join(posixpath.dirname(part), target))
+        try:
+            root = ET.fromstring(zf.read(path))
+        except (KeyError, ET.ParseError):
+            continue
+        match = re.fullmatch(r"\$?[A-Z]{1,3}\$?(\d+):\$?[A-Z]{1,3}\$?(\d+)", root.get("ref", ""))
+        if match is None:
+            continue
+        filtered = any(e.tag.rpartition("}")[2] == "filterColumn" for e in root.iter())
+        found.append(Table(int(match.group(1)) - 1, int(match.group(2)) - 1,
+                           int(root.get("totalsRowCount", "0") or 0), filtered))
+    return found
+
+
+def filtered_rows(zf: zipfile.ZipFile, part: str) -> list[int]:
+    """0-based rows hidden while a filter is on (none when no filter is on: rows hidden by
+    hand are not looked for, so an ordinary refresh reads only the sheet's first bytes)."""
+    if not filtering(zf, part) and not any(t.filtered for t in tables(zf, part)):
+        return []
+    return hidden_rows(zf, part)
+
+
+def totals_rows(zf: zipfile.ZipFile, part: str) -> list[int]:
+    """0-based rows that are the totals row of a table on the sheet."""
+    return [row for table in tables(zf, part)
+            for row in range(table.last_row - table.totals_rows + 1, table.last_row + 1)]
