@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import logging
 import sys
 from collections.abc import Sequence
 
+from .console import OutputClosed, discard_stdout, emit, json_text, tolerate_any_encoding
 from .errors import BackendMissing, SheetsFunnelError, error_message
 from .importers import SOURCES, import_export
 from .locks import DEFAULT_WAIT
@@ -140,9 +140,9 @@ def _nightly(args: argparse.Namespace) -> int:
     reports = run_nightly(config, as_of=args.as_of, progress=Progress(len(config.workbooks)),
                           workers=args.workers)
     if args.json:
-        print(json.dumps([r.to_json() for r in reports], ensure_ascii=False, indent=1))
+        emit(json_text([r.to_json() for r in reports]))
     else:
-        print(summary_table(reports))
+        emit(summary_table(reports))
     return nightly_exit_code(reports)
 
 
@@ -165,7 +165,12 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code (0 ok, 2 unusable workbook, 1 other)."""
+    """Run the command line; returns the exit code (0 ok, 2 unusable workbook, 1 other).
+
+    Output that stops being read (``sheets-funnel refresh … | head``) ends the command
+    quietly with exit code 1.
+    """
+    tolerate_any_encoding()
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(message)s", stream=sys.stderr)
@@ -184,23 +189,26 @@ def main(argv: Sequence[str] | None = None) -> int:
                                                 lock_wait=args.wait,
                                                 adopt_tabs=args.adopt_tabs)
             if args.json:
-                print(json.dumps(outcome.summary(), ensure_ascii=False, indent=1))
+                emit(json_text(outcome.summary()))
             else:
-                print(text_report(outcome.result, outcome.parsed.issues, backend.label,
-                                  outcome.written, outcome.movement))
+                emit(text_report(outcome.result, outcome.parsed.issues, backend.label,
+                                 outcome.written, outcome.movement))
         elif args.google:
             from .backends.google_layout import new_google_layout
 
             tabs = new_google_layout(args.google, args.lang, args.credentials)
-            print(f"Laid out {args.google}: {', '.join(tabs)}")
+            emit(f"Laid out {args.google}: {', '.join(tabs)}")
         elif args.out:
             path = new_workbook(args.out, lang=args.lang, sample=args.sample,
                                 as_of=args.as_of, overwrite=args.force)
-            print(f"Created {path}")
+            emit(f"Created {path}")
         else:
             print("sheets-funnel: new needs a file name or --google ID", file=sys.stderr)
             return 2
         return 0
+    except OutputClosed:
+        discard_stdout()
+        return 1
     except SheetsFunnelError as exc:
         print(error_message(exc), file=sys.stderr)
         return exc.exit_code

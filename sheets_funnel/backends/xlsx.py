@@ -10,6 +10,7 @@ project — is copied byte for byte, and the file is replaced atomically
 from __future__ import annotations
 
 import datetime as dt
+import io
 import logging
 import os
 import re
@@ -173,7 +174,9 @@ class XlsxWorkbook:
     def write(self, tabs: Mapping[str, Rows]) -> None:
         """Replace the owned tabs' cells, create missing ones, and swap the file atomically."""
         self.check_unlocked()
-        with zipfile.ZipFile(self.path) as zf, open(self.path, "rb") as raw:
+        # read whole, so no handle on the file is open at the replace (Windows refuses it)
+        raw = io.BytesIO(self.path.read_bytes())
+        with zipfile.ZipFile(raw) as zf:
             names = set(zf.namelist())
             wb_path = pkg.workbook_part(zf.read("[Content_Types].xml"), zf.read("_rels/.rels"))
             wb_rels_path = pkg.rels_path(wb_path)

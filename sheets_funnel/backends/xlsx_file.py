@@ -22,6 +22,7 @@ from typing import BinaryIO
 
 from ..errors import NotAWorkbook, WorkbookReadOnly
 from . import compound_file
+from .file_replace import replace_file
 
 try:
     import fcntl
@@ -166,6 +167,7 @@ def replace_atomically(path: Path, write: Callable[[BinaryIO], None],
         write(out)
         out.flush()
         os.fsync(out.fileno())
+        out.close()  # Windows cannot rename a file that is open
         if verify is not None:
             verify(name)
         if hasattr(os, "chown"):
@@ -174,7 +176,7 @@ def replace_atomically(path: Path, write: Callable[[BinaryIO], None],
         with contextlib.suppress(OSError):
             os.chmod(name, stat.S_IMODE(before.st_mode))
         try:
-            os.replace(name, target)
+            replace_file(name, target)  # Windows' "open in another program": WorkbookLocked
         except PermissionError:
             raise folder_read_only(path, target.parent) from None
     _fsync_dir(target.parent)

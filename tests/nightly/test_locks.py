@@ -58,3 +58,30 @@ def test_a_lock_held_by_another_process_makes_the_cli_refresh_busy(cli, tmp_path
         assert book.read_bytes() == before
         assert cli("refresh", str(book), "--dry-run", "--json").code == 0  # reading is fine
     assert cli("refresh", str(book), "--wait", "0").code == 0  # the holder has exited
+
+
+def test_a_local_workbook_locks_beside_its_real_path_whatever_the_environment(
+        tmp_path, monkeypatch):
+    shared = tmp_path / "OneDrive - Команда" / "Sales Q3"
+    shared.mkdir(parents=True)
+    real = shared / "Воронка №1 — team.xlsx"
+    real.write_bytes(b"")
+    link = tmp_path / "link.xlsx"
+    link.symlink_to(real)
+    expected = shared / ".~sheets-funnel.Воронка №1 — team.xlsx.lock"
+    assert lock_path(str(link)) == lock_path(str(real)) == expected
+    monkeypatch.setenv("SHEETS_FUNNEL_LOCK_DIR", str(tmp_path / "elsewhere"))
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "other-tmp"))
+    assert lock_path(str(link)) == expected
+    with workbook_lock(str(link), wait=0) as held:
+        assert held == expected and expected.is_file()
+        with pytest.raises(WorkbookBusy), workbook_lock(str(real), wait=0):
+            pass
+    assert sorted(p.name for p in shared.iterdir()) == [real.name]  # removed when done
+
+
+def test_a_very_long_workbook_name_gets_a_hashed_lock_name(tmp_path):
+    real = tmp_path / ("x" * 240 + ".xlsx")
+    lock = lock_path(str(real))
+    assert lock.parent == tmp_path and len(lock.name) < 60 and lock.name.endswith(".lock")
+
