@@ -26,7 +26,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .backends import google_id
-from .errors import SheetsFunnelError, WorkbookUnusable
+from .backends.xlsx_file import folder_read_only
+from .errors import SheetsFunnelError
 
 with warnings.catch_warnings():  # where flock is missing it says so on import; the lock works
     warnings.simplefilter("ignore")
@@ -104,11 +105,8 @@ def workbook_lock(location: str, wait: float = DEFAULT_WAIT, *,
     except Timeout:
         raise WorkbookBusy(f"{label or location} is being refreshed by another run; "
                            "try again in a minute") from None
-    except PermissionError:
-        raise WorkbookUnusable(
-            f"{label or location}: the folder {path.parent} cannot be written, and a refresh "
-            "writes the new workbook beside the old one; nothing was written. Refresh a copy "
-            "in a folder you can write, or ask for write access to the folder") from None
+    except PermissionError:  # the folder of a workbook file cannot be written
+        raise folder_read_only(Path(location), path.parent) from None
     try:
         yield path
     finally:
