@@ -28,7 +28,9 @@ from .cells import (
     fit_text,
     from_serial,
     is_blank,
+    is_spreadsheet_day,
     parse_date,
+    to_serial,
 )
 from .funnel import FunnelResult, OwnerSummary
 from .labels import LABELS, STAGE_LABELS
@@ -359,10 +361,17 @@ def render_tabs(result: FunnelResult, issues: Sequence[Issue], lang: Lang,
     its ``state`` rows are given)."""
     funnel, focus, hist, state_tab = names
     tabs = {
-        funnel: render_funnel(result, issues, lang, movement),
-        focus: render_focus(result, lang),
-        hist: render_history(result, history, lang),
+        funnel: _shown_dates(render_funnel(result, issues, lang, movement)),
+        focus: render_focus(result, lang),  # its dates come from valid Pipeline dates
+        hist: _shown_dates(render_history(result, history, lang)),
     }
     if state is not None:
-        tabs[state_tab] = state
+        tabs[state_tab] = _shown_dates(state)
     return tabs
+
+
+def _shown_dates(rows: Rows) -> Rows:
+    """The rows with each date no spreadsheet shows alike (before 1900-03-01, as an early
+    ``--as-of`` or a huge cycle can give) as ISO text, never as a date cell."""
+    return [[c.isoformat() if isinstance(c, dt.date) and not is_spreadsheet_day(to_serial(c))
+             else c for c in row] for row in rows]

@@ -196,3 +196,25 @@ def test_a_column_of_mixed_date_cells_is_converted_in_one_go():
     assert all(v != v for v in values[13:16]) and values[6] != values[6]
     assert bad == [6, 7, 8, 16, 17, 18]
     assert [v != v for v in values] == [n in bad or 13 <= n <= 15 for n in range(len(cells))]
+
+
+def test_days_before_1900_03_01_reach_no_backend_as_dates(cli, tmp_path):
+    """An --as-of before 1900-03-01 (and the default period of its year) is handed to the
+    backend as ISO text, whatever the backend: a Google Sheet or live Excel would otherwise
+    be told a negative serial number or a day it shows differently."""
+    from sheets_funnel.backends.memory import MemoryWorkbook
+    from sheets_funnel.refresh import refresh
+
+    book = MemoryWorkbook({"Pipeline": [HEADER, ["D-1", "Acme", "Anna", "#1", "Open", 100,
+                                                 None, "2026-03-01", "Call", "2026-07-01"]]})
+    refresh(book, dt.date(1899, 6, 30))
+    written = [c for name in ("Funnel", "History", "_funnel_state")
+               for row in book.tabs[name] for c in row]
+    assert not [c for c in written if isinstance(c, dt.date)
+                and c < dt.date(1900, 3, 1)]
+    assert "1899-06-30" in written and "1899-01-01" in written and "1899-12-31" in written
+    # the xlsx file gets the same text, not a negative serial number
+    path = make_book(tmp_path / "early.xlsx", book.tabs["Pipeline"])
+    assert cli("refresh", str(path), "--as-of", "1899-06-30").code == 0
+    assert '<c r="D1" t="inlineStr"><is><t xml:space="preserve">1899-06-30</t>' in sheet_xml(
+        path, "Funnel")
