@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import zipfile
 from pathlib import Path
+from xml.etree import ElementTree as ET
 
 import pytest
 from conftest import HEADER, make_book
@@ -201,9 +202,12 @@ def test_history_keeps_one_row_per_as_of_date(tmp_path, worked_example):
 def test_a_created_bookkeeping_tab_is_hidden(tmp_path, worked_example):
     XlsxWorkbook(worked_example).write({"_bookkeeping": [["x"]], "Funnel": [["y"]]})
     with zipfile.ZipFile(worked_example) as zf:
-        workbook = zf.read("xl/workbook.xml").decode()
-    assert '<sheet name="_bookkeeping" sheetId="3" state="hidden" r:id=' in workbook
-    assert '<sheet name="Funnel" sheetId="4" r:id=' in workbook
+        workbook = ET.fromstring(zf.read("xl/workbook.xml"))
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    sheets = {s.get("name"): (s.get("sheetId"), s.get("state")) for s in workbook.iter(
+        f"{main}sheet")}
+    assert sheets["_bookkeeping"] == ("3", "hidden")
+    assert sheets["Funnel"] == ("4", None)
     assert XlsxWorkbook(worked_example).read(["_bookkeeping"]) == {"_bookkeeping": [["x"]]}
 
 

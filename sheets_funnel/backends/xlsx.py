@@ -13,6 +13,7 @@ import datetime as dt
 import io
 import logging
 import os
+import posixpath
 import re
 import zipfile
 import zlib
@@ -22,12 +23,14 @@ from typing import Any, BinaryIO, TypeVar, cast
 from xml.etree import ElementTree as ET
 
 from ..cells import Rows
-from ..errors import NotAWorkbook, WorkbookLocked
-from . import xlsx_file, xlsx_sheet_scan
+from ..errors import NotAWorkbook, WorkbookLocked, WorkbookUnusable
+from . import xlsx_check, xlsx_file, xlsx_sheet_scan
 from . import xlsx_package as pkg
 from .zipraw import RawZipWriter
 
 SUPPORTED = (".xlsx", ".xlsm")
+#: The kinds of tab the reader (calamine) accepts; a workbook with others is read from a copy.
+_READER_KINDS = frozenset({"worksheet", "chart", "dialog"})
 log = logging.getLogger("sheets_funnel")
 _CALC_CHAIN_TYPE = "/calcChain"
 _T = TypeVar("_T")
@@ -134,8 +137,12 @@ class XlsxWorkbook:
         """The cells of each named tab that exists (blank cells are empty strings)."""
         from python_calamine import CalamineWorkbook
 
+        unread = [s for s in self._package_sheets() if s.kind not in _READER_KINDS]
         try:
-            book = CalamineWorkbook.from_path(str(self.path))
+            if unread:  # the reader refuses the whole file: it gets a copy without those tabs
+                book = CalamineWorkbook.from_filelike(io.BytesIO(self._without(unread)))
+            else:
+                book = CalamineWorkbook.from_path(str(self.path))
         except Exception as exc:  # calamine raises its own error types
             raise self._damaged(None, exc) from None
         out: dict[str, Rows] = {}
@@ -149,6 +156,24 @@ class XlsxWorkbook:
             # blank cells are empty strings; times and durations are read as text by the parser
             out[name] = cast(Rows, values)
         return out
+
+    def _without(self, unread: list[pkg.SheetPart]) -> bytes:
+        """The package in memory without the tabs the reader cannot read (Excel 4.0 macro
+        sheets and others): their entries leave the tab list, their parts the package."""
+        out = io.BytesIO()
+        drop = {s.part for s in unread}
+        with zipfile.ZipFile(self.path) as zf, open(self.path, "rb") as raw:
+            wb_path = pkg.workbook_part(zf.read("[Content_Types].xml"), zf.read("_rels/.rels"))
+            workbook = pkg.remove_sheet_entries(zf.read(wb_path).decode("utf-8"),
+                                                {s.rel_id for s in unread})
+            writer = RawZipWriter(out)
+            for info in zf.infolist():
+                if info.filename == wb_path:
+                    writer.add(wb_path, workbook.encode())
+                elif info.filename not in drop:
+                    writer.copy(zf, info, raw)
+            writer.close()
+        return out.getvalue()
 
     def _damaged(self, tab: str | None, exc: Exception) -> NotAWorkbook:
         """The error for a package the reader refuses (the reader's own words go to the log)."""
@@ -185,7 +210,10 @@ class XlsxWorkbook:
                 pkg.uses_1904(zf.read(wb_path)))
             sheets = {s.name: s for s in self._package_sheets()}
             replaced: dict[str, bytes] = {}
-            workbook_xml = zf.read(wb_path).decode("utf-8")
+            workbook_raw = zf.read(wb_path)
+            strict = pkg.is_strict(workbook_raw)
+            self._check_can_add([tab for tab in tabs if tab not in sheets], workbook_raw)
+            workbook_xml = workbook_raw.decode("utf-8")
             rels_xml = zf.read(wb_rels_path).decode("utf-8")
             types_xml = zf.read("[Content_Types].xml").decode("utf-8")
             next_id = max((s.sheet_id for s in sheets.values()), default=0) + 1
@@ -196,12 +224,13 @@ class XlsxWorkbook:
                     old = zf.read(part).decode("utf-8")
                     replaced[part] = pkg.replace_sheet_data(old, data_xml, dimension).encode()
                     continue
-                part = _free_name(names | set(replaced), "xl/worksheets/sheet{}.xml")
-                rel_id = _free_rel_id(rels_xml)
+                part = _free_name(names | set(replaced), types_xml, "xl/worksheets/sheet{}.xml")
+                rel_id = pkg.free_rel_id(rels_xml)
                 workbook_xml, rels_xml, types_xml = pkg.add_sheet_entries(
-                    workbook_xml, rels_xml, types_xml, tab, next_id, rel_id, part, wb_path)
+                    workbook_xml, rels_xml, types_xml, tab, next_id, rel_id, part, wb_path,
+                    strict)
                 next_id += 1
-                replaced[part] = pkg.new_sheet_xml(data_xml, dimension).encode()
+                replaced[part] = pkg.new_sheet_xml(data_xml, dimension, strict).encode()
             workbook_new = pkg.ensure_full_calc_on_load(workbook_xml)
             if workbook_new != zf.read(wb_path).decode("utf-8"):
                 replaced[wb_path] = workbook_new.encode()
@@ -213,6 +242,16 @@ class XlsxWorkbook:
                 replaced["[Content_Types].xml"] = types_xml.encode()
             self._swap(zf, raw, replaced, dropped)
         self._sheets = None
+
+    def _check_can_add(self, missing: list[str], workbook_xml: bytes) -> None:
+        """Refuse to add tabs to a workbook whose structure is protected, as Excel would."""
+        if missing and pkg.structure_locked(workbook_xml):
+            listed = ", ".join(repr(tab) for tab in missing if not tab.startswith("_"))
+            raise WorkbookUnusable(
+                f"{self.path.name}: the workbook's structure is protected (Review > Protect "
+                f"Workbook), so sheets-funnel cannot add its tabs {listed or repr(missing[0])}; "
+                "nothing was written. Unprotect the workbook, refresh once, and protect it "
+                "again: later refreshes only rewrite tabs that exist")
 
     def _swap(self, zf: zipfile.ZipFile, raw: Any, replaced: dict[str, bytes],
               dropped: set[str]) -> None:
@@ -233,29 +272,35 @@ class XlsxWorkbook:
                     writer.add(name, data, now)
             writer.close()
 
-        xlsx_file.replace_atomically(self.path, write)
+        def verify(name: str) -> None:
+            xlsx_check.check_package(name, self.path.name, replaced)
+
+        xlsx_file.replace_atomically(self.path, write, verify)
 
 
-def _free_name(used: set[str], pattern: str) -> str:
+def _free_name(used: set[str], types_xml: str, pattern: str) -> str:
+    """A part name neither in the package nor named by a stale content-type override."""
     n = 1
-    while pattern.format(n) in used:
+    while pattern.format(n) in used or f'"/{pattern.format(n)}"' in types_xml:
         n += 1
     return pattern.format(n)
-
-
-def _free_rel_id(rels_xml: str) -> str:
-    ids = {int(m) for m in re.findall(r'Id="rId(\d+)"', rels_xml)}
-    return f"rId{max(ids, default=0) + 1}"
 
 
 def _drop_calc_chain(names: set[str], rels_xml: str, types_xml: str,
                      replaced: dict[str, bytes], wb_rels_path: str) -> set[str]:
     """Drop the formula calculation chain, which Excel rebuilds; owned cells changed."""
-    chain = "xl/calcChain.xml"
-    if chain not in names:
+    wb_path = posixpath.join(posixpath.dirname(posixpath.dirname(wb_rels_path)),
+                             posixpath.basename(wb_rels_path)[: -len(".rels")])
+    chains = {path for kind, path in pkg.relationships(rels_xml.encode(), wb_path).values()
+              if kind == "calcChain"} & names
+    if not chains:
         return set()
-    rels_new = re.sub(r'<Relationship [^>]*Type="[^"]*/calcChain"[^>]*/>', "", rels_xml)
-    types_new = re.sub(r'<Override [^>]*PartName="/xl/calcChain.xml"[^>]*/>', "", types_xml)
+    rels_new = re.sub(r"""<(?:[\w.-]+:)?Relationship\b[^>]*Type\s*=\s*["'][^"']*/calcChain["']"""
+                      r"[^>]*/>", "", rels_xml)
+    types_new = types_xml
+    for chain in chains:
+        types_new = re.sub(rf"""<(?:[\w.-]+:)?Override\b[^>]*PartName\s*=\s*["']/"""
+                           rf"""{re.escape(chain)}["'][^>]*/>""", "", types_new)
     replaced[wb_rels_path] = rels_new.encode()
     replaced["[Content_Types].xml"] = types_new.encode()
-    return {chain}
+    return chains

@@ -35,8 +35,15 @@ from ..cells import (
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+#: The same two namespaces in Strict Open XML (Excel's "Strict Open XML Spreadsheet").
+STRICT_MAIN = "http://purl.oclc.org/ooxml/spreadsheetml/main"
+STRICT_REL = "http://purl.oclc.org/ooxml/officeDocument/relationships"
 WORKSHEET_TYPE = NS_REL + "/worksheet"
 WORKSHEET_CONTENT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+#: What a tab of each relationship type holds (the last part of the type).
+SHEET_KINDS = {"worksheet": "worksheet", "chartsheet": "chart", "dialogsheet": "dialog",
+               "xlMacrosheet": "macro", "xlIntlMacrosheet": "macro"}
+_PREFIX = r"(?:[\w.-]+:)?"
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -48,6 +55,22 @@ class SheetPart:
     sheet_id: int
     rel_id: str
     part: str  # e.g. "xl/worksheets/sheet2.xml"
+    kind: str = "worksheet"  # or "chart", "dialog", "macro" (Excel 4.0), "other"
+
+
+def local_name(tag: str) -> str:
+    """An element's or attribute's name without its namespace."""
+    return tag.rpartition("}")[2]
+
+
+def is_strict(workbook_xml: bytes) -> bool:
+    """Whether the workbook part is Strict Open XML."""
+    return ET.fromstring(workbook_xml).tag.startswith("{" + STRICT_MAIN + "}")
+
+
+def namespaces(strict: bool) -> tuple[str, str]:
+    """The main and relationships namespaces of a transitional or strict package."""
+    return (STRICT_MAIN, STRICT_REL) if strict else (NS_MAIN, NS_REL)
 
 
 def workbook_part(content_types: bytes, root_rels: bytes) -> str:
@@ -64,23 +87,51 @@ def rels_path(part: str) -> str:
     return posixpath.join(folder, "_rels", name + ".rels")
 
 
-def list_sheets(workbook_xml: bytes, workbook_rels: bytes, workbook_path: str) -> list[SheetPart]:
-    """Every worksheet tab in order, with its part path."""
-    targets: dict[str, str] = {}
-    for rel in ET.fromstring(workbook_rels):
+def relationships(rels_xml: bytes, source_path: str) -> dict[str, tuple[str, str]]:
+    """A part's relationships: Id → (last part of the type, target part path)."""
+    out: dict[str, tuple[str, str]] = {}
+    for rel in ET.fromstring(rels_xml):
+        if local_name(rel.tag) != "Relationship" or rel.get("TargetMode") == "External":
+            continue
         target = rel.get("Target", "")
         if target.startswith("/"):
             path = target.lstrip("/")
         else:
-            path = posixpath.normpath(posixpath.join(posixpath.dirname(workbook_path), target))
-        targets[rel.get("Id", "")] = path
+            path = posixpath.normpath(posixpath.join(posixpath.dirname(source_path), target))
+        out[rel.get("Id", "")] = (rel.get("Type", "").rpartition("/")[2], path)
+    return out
+
+
+def list_sheets(workbook_xml: bytes, workbook_rels: bytes, workbook_path: str) -> list[SheetPart]:
+    """Every tab in order, with its part path and kind (transitional or strict, any prefix)."""
+    targets = relationships(workbook_rels, workbook_path)
     sheets = []
     root = ET.fromstring(workbook_xml)
-    for sheet in root.iter(f"{{{NS_MAIN}}}sheet"):
-        rid = sheet.get(f"{{{NS_REL}}}id", "")
+    main, _ = namespaces(root.tag.startswith("{" + STRICT_MAIN + "}"))
+    for sheet in root.iter(f"{{{main}}}sheet"):
+        rid = next((value for key, value in sheet.attrib.items()
+                    if key in (f"{{{NS_REL}}}id", f"{{{STRICT_REL}}}id")), "")
+        kind, part = targets.get(rid, ("", ""))
         sheets.append(SheetPart(sheet.get("name", ""), int(sheet.get("sheetId", "0")), rid,
-                                targets.get(rid, "")))
+                                part, SHEET_KINDS.get(kind, "other")))
     return sheets
+
+
+def remove_sheet_entries(workbook_xml: str, rel_ids: set[str]) -> str:
+    """The workbook part without the ``<sheet>`` entries of the given relationship ids."""
+    def keep(match: re.Match[str]) -> str:
+        ids = set(re.findall(r"""\bid\s*=\s*["']([^"']*)["']""", match.group(0)))
+        return "" if ids & rel_ids else match.group(0)
+
+    return re.sub(rf"<{_PREFIX}sheet\b[^>]*/>", keep, workbook_xml)
+
+
+def structure_locked(workbook_xml: bytes) -> bool:
+    """Whether the workbook's structure is protected (Review > Protect Workbook)."""
+    for element in ET.fromstring(workbook_xml):
+        if local_name(element.tag) == "workbookProtection":
+            return element.get("lockStructure", "0").strip().lower() in ("1", "true")
+    return False
 
 
 @dataclass(frozen=True)
@@ -118,18 +169,19 @@ def find_styles(styles_xml: bytes | None, date1904: bool = False) -> Styles:
     if not styles_xml:
         return Styles(date1904=date1904)
     root = ET.fromstring(styles_xml)
+    main = root.tag[1:].partition("}")[0]
     custom = {
         int(f.get("numFmtId", "0")): f.get("formatCode", "")
-        for f in root.iter(f"{{{NS_MAIN}}}numFmt")
+        for f in root.iter(f"{{{main}}}numFmt")
     }
-    fonts = root.find(f"{{{NS_MAIN}}}fonts")
+    fonts = root.find(f"{{{main}}}fonts")
     bold_fonts = {
         n for n, font in enumerate([] if fonts is None else list(fonts))
-        if (b := font.find(f"{{{NS_MAIN}}}b")) is not None and b.get("val", "1") not in ("0",
-                                                                                      "false")
+        if (b := font.find(f"{{{main}}}b")) is not None and b.get("val", "1") not in ("0",
+                                                                                   "false")
     }
     date_xf = pct_xf = bold_xf = money_xf = ratio_xf = tenths_xf = bold_right_xf = None
-    xfs = root.find(f"{{{NS_MAIN}}}cellXfs")
+    xfs = root.find(f"{{{main}}}cellXfs")
     for index, xf in enumerate([] if xfs is None else list(xfs)):
         fmt = int(xf.get("numFmtId", "0"))
         code = custom.get(fmt, "").lower()
@@ -139,7 +191,7 @@ def find_styles(styles_xml: bytes | None, date1904: bool = False) -> Styles:
         if pct_xf is None and (fmt in (9, 10) or (code.endswith("%") and "0" in code)):
             pct_xf = index
         plain = fmt == 0 and xf.get("fillId", "0") == "0" and xf.get("borderId", "0") == "0"
-        align = xf.find(f"{{{NS_MAIN}}}alignment")
+        align = xf.find(f"{{{main}}}alignment")
         horizontal = None if align is None else align.get("horizontal")
         if plain and int(xf.get("fontId", "0")) in bold_fonts:
             if bold_xf is None and horizontal in (None, "general", "left"):
@@ -249,8 +301,8 @@ def sheet_data_xml(rows: Iterable[list[Cell]], styles: Styles) -> tuple[str, str
     return "".join(parts), dimension
 
 
-_SHEET_DATA_OPEN = re.compile(r"<(?P<p>\w+:)?sheetData\b[^>]*?(?P<empty>/)?>")
-_DIMENSION = re.compile(r"<(\w+:)?dimension\b[^>]*/>")
+_SHEET_DATA_OPEN = re.compile(r"<(?P<p>[\w.-]+:)?sheetData\b[^>]*?(?P<empty>/)?>")
+_DIMENSION = re.compile(r"<([\w.-]+:)?dimension\b[^>]*/>")
 
 
 def replace_sheet_data(sheet_xml: str, data_xml: str, dimension: str) -> str:
@@ -275,11 +327,12 @@ def replace_sheet_data(sheet_xml: str, data_xml: str, dimension: str) -> str:
                           count=1)
 
 
-def new_sheet_xml(data_xml: str, dimension: str) -> str:
-    """A complete worksheet part for a newly created tab."""
+def new_sheet_xml(data_xml: str, dimension: str, strict: bool = False) -> str:
+    """A complete worksheet part for a newly created tab (Strict Open XML when ``strict``)."""
+    main, rel = namespaces(strict)
     return (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_REL}">'
+        f'<worksheet xmlns="{main}" xmlns:r="{rel}">'
         f'<dimension ref="{dimension}"/><sheetViews><sheetView workbookViewId="0"/></sheetViews>'
         f'<sheetFormatPr defaultRowHeight="15"/>{data_xml}'
         '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
@@ -288,29 +341,66 @@ def new_sheet_xml(data_xml: str, dimension: str) -> str:
 
 
 def add_sheet_entries(workbook_xml: str, rels_xml: str, types_xml: str, name: str,
-                      sheet_id: int, rel_id: str, part: str, workbook_path: str
-                      ) -> tuple[str, str, str]:
+                      sheet_id: int, rel_id: str, part: str, workbook_path: str,
+                      strict: bool = False) -> tuple[str, str, str]:
     """The workbook, relationships and content-types parts with one more tab.
 
-    A tab whose name starts with ``_`` (bookkeeping of sheets-funnel's own) is hidden.
+    The new ``<sheet>`` takes the prefix the workbook gives its tab list. It uses the
+    workbook's ``r`` prefix when the workbook element binds it to the relationships
+    namespace (and nothing rebinds it); otherwise it declares the namespace itself, so it is
+    right whatever prefix (or none) the workbook uses, and wherever it is declared. A tab
+    whose name starts with ``_`` (bookkeeping of sheets-funnel's own) is hidden.
     """
+    main_prefix = _closing_prefix(workbook_xml, "sheets", "workbook part has no tab list")
+    rel_prefix = "rel" if main_prefix == "r:" else "r"
+    _, rel_ns = namespaces(strict)
+    root = re.search(r"<(?![?!])[^>]+>", workbook_xml)
+    bound = re.findall(rf"""\bxmlns:{rel_prefix}\s*=\s*["']([^"']*)["']""", workbook_xml)
+    declare = not (root is not None and bound == [rel_ns]
+                   and f"xmlns:{rel_prefix}=" in root.group(0).replace(" ", ""))
     quoted = escape(name, {'"': "&quot;"})
     state = ' state="hidden"' if name.startswith("_") else ""
-    entry = f'<sheet name="{quoted}" sheetId="{sheet_id}"{state} r:id="{rel_id}"/>'
-    match = re.search(r"</(\w+:)?sheets>", workbook_xml)
-    if match is None:
-        raise ValueError("workbook part has no tab list")
-    prefix = match.group(1) or ""
-    entry = entry.replace("<sheet ", f"<{prefix}sheet ")
-    if 'xmlns:r="' + NS_REL not in workbook_xml:
-        raise ValueError("workbook part does not declare the relationships namespace as r")
-    workbook_xml = workbook_xml[: match.start()] + entry + workbook_xml[match.start():]
+    own = f' xmlns:{rel_prefix}="{rel_ns}"' if declare else ""
+    entry = (f'<{main_prefix}sheet name="{quoted}" sheetId="{sheet_id}"{state} '
+             f'{rel_prefix}:id="{rel_id}"{own}/>')
+    workbook_xml = _before_closing(workbook_xml, "sheets", entry)
     target = posixpath.relpath(part, posixpath.dirname(workbook_path))
-    rel = f'<Relationship Id="{rel_id}" Type="{WORKSHEET_TYPE}" Target="{target}"/>'
-    rels_xml = rels_xml.replace("</Relationships>", rel + "</Relationships>")
-    override = f'<Override PartName="/{part}" ContentType="{WORKSHEET_CONTENT}"/>'
-    types_xml = types_xml.replace("</Types>", override + "</Types>")
+    prefix = _closing_prefix(rels_xml, "Relationships", "relationships part is not closed")
+    rels_xml = _before_closing(rels_xml, "Relationships",
+                               f'<{prefix}Relationship Id="{rel_id}" Type="{rel_ns}/worksheet" '
+                               f'Target="{target}"/>')
+    prefix = _closing_prefix(types_xml, "Types", "content types part is not closed")
+    types_xml = _before_closing(types_xml, "Types",
+                                f'<{prefix}Override PartName="/{part}" '
+                                f'ContentType="{WORKSHEET_CONTENT}"/>')
     return workbook_xml, rels_xml, types_xml
+
+
+def _closing(xml: str, element: str) -> re.Match[str] | None:
+    return re.search(rf"</({_PREFIX}){element}\s*>", xml)
+
+
+def _closing_prefix(xml: str, element: str, problem: str) -> str:
+    match = _closing(xml, element)
+    if match is None:
+        raise ValueError(problem)
+    return match.group(1)
+
+
+def _before_closing(xml: str, element: str, addition: str) -> str:
+    match = _closing(xml, element)
+    assert match is not None
+    return xml[: match.start()] + addition + xml[match.start():]
+
+
+def free_rel_id(rels_xml: bytes | str) -> str:
+    """A relationship id the part does not use yet (``rIdN``, after the highest in use)."""
+    data = rels_xml.encode() if isinstance(rels_xml, str) else rels_xml
+    ids = {rel.get("Id", "") for rel in ET.fromstring(data)}
+    n = max((int(i[3:]) for i in ids if i.startswith("rId") and i[3:].isdigit()), default=0) + 1
+    while f"rId{n}" in ids:
+        n += 1
+    return f"rId{n}"
 
 
 def ensure_full_calc_on_load(workbook_xml: str) -> str:
@@ -319,19 +409,20 @@ def ensure_full_calc_on_load(workbook_xml: str) -> str:
     Formulas in the user's tabs that look into owned tabs (the flags column)
     then show the new values without the user's cells being written.
     """
-    if "fullCalcOnLoad=" in workbook_xml:
-        return re.sub(r'fullCalcOnLoad="(0|false)"', 'fullCalcOnLoad="1"', workbook_xml)
-    match = re.search(r"<(\w+:)?calcPr\b", workbook_xml)
+    if re.search(r"\bfullCalcOnLoad\s*=", workbook_xml):
+        return re.sub(r"""\bfullCalcOnLoad\s*=\s*(["'])(0|false)\1""", 'fullCalcOnLoad="1"',
+                      workbook_xml)
+    match = re.search(rf"<{_PREFIX}calcPr\b", workbook_xml)
     if match:
         return workbook_xml[: match.end()] + ' fullCalcOnLoad="1"' + workbook_xml[match.end():]
-    close = re.search(r"</(\w+:)?workbook>", workbook_xml)
+    close = _closing(workbook_xml, "workbook")
     if close is None:
         return workbook_xml
-    prefix = close.group(1) or ""
-    tag = f'<{prefix}calcPr fullCalcOnLoad="1"/>'
+    tag = f'<{close.group(1)}calcPr fullCalcOnLoad="1"/>'
     # calcPr follows sheets/functionGroups/externalReferences/definedNames
     for anchor in ("definedNames", "externalReferences", "functionGroups", "sheets"):
-        end = re.search(rf"</(\w+:)?{anchor}>", workbook_xml)
+        end = _closing(workbook_xml, anchor) or re.search(rf"<{_PREFIX}{anchor}\b[^>]*/>",
+                                                          workbook_xml)
         if end:
             return workbook_xml[: end.end()] + tag + workbook_xml[end.end():]
     return workbook_xml[: close.start()] + tag + workbook_xml[close.start():]

@@ -1,0 +1,64 @@
+"""The check a rewritten workbook passes before it takes the old file's place.
+
+The new package is opened again from the temporary file, as a spreadsheet would open it:
+the zip must be readable, every part the refresh wrote must be well-formed XML, and every
+tab of the workbook must lead to a part that is in the package and has a content type.
+A check that fails keeps the old file and says what is wrong.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import zipfile
+import zlib
+from collections.abc import Iterable
+from xml.etree import ElementTree as ET
+from xml.parsers import expat
+
+from ..errors import SheetsFunnelError
+from . import xlsx_package as pkg
+
+
+class RewriteFailed(SheetsFunnelError):
+    """The rewritten workbook did not pass its check; the old file is kept (exit code 1)."""
+
+
+def check_package(path: str, label: str, rewritten: Iterable[str]) -> None:
+    """Raise RewriteFailed unless the package at ``path`` opens with every tab resolvable."""
+    try:
+        _check(path, rewritten)
+    except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError,
+            ET.ParseError, expat.ExpatError) as exc:
+        raise RewriteFailed(
+            f"{label}: the rewritten workbook did not pass its check ({exc}); the file was not "
+            "changed") from None
+
+
+def _well_formed(data: bytes) -> None:
+    parser = expat.ParserCreate()
+    parser.Parse(data, True)
+
+
+def _check(path: str, rewritten: Iterable[str]) -> None:
+    with zipfile.ZipFile(path) as zf:
+        names = set(zf.namelist())
+        for part in rewritten:
+            _well_formed(zf.read(part))  # reading checks the entry's CRC as well
+        types = ET.fromstring(zf.read("[Content_Types].xml"))
+        overrides = {(e.get("PartName") or "").lstrip("/").lower() for e in types
+                     if pkg.local_name(e.tag) == "Override"}
+        defaults = {(e.get("Extension") or "").lower() for e in types
+                    if pkg.local_name(e.tag) == "Default"}
+        wb_path = pkg.workbook_part(zf.read("[Content_Types].xml"), zf.read("_rels/.rels"))
+        sheets = pkg.list_sheets(zf.read(wb_path), zf.read(pkg.rels_path(wb_path)), wb_path)
+        seen: set[str] = set()
+        for sheet in sheets:
+            if not sheet.part or sheet.part not in names:
+                raise ValueError(f"tab {sheet.name!r} leads to no part")
+            extension = posixpath.splitext(sheet.part)[1].lstrip(".").lower()
+            if sheet.part.lower() not in overrides and extension not in defaults:
+                raise ValueError(f"tab {sheet.name!r} has no content type")
+            key = sheet.name.casefold()
+            if key in seen:
+                raise ValueError(f"two tabs are named {sheet.name!r}")
+            seen.add(key)

@@ -1,0 +1,148 @@
+"""Workbooks as each program writes them refresh correctly, open in LibreOffice afterwards
+and read again in sheets-funnel; a rewritten package is checked before it replaces the file."""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from pathlib import Path
+
+import producers
+import pytest
+from conftest import libreoffice_tabs
+
+from sheets_funnel.backends import xlsx_package
+from sheets_funnel.backends.xlsx import XlsxWorkbook
+from sheets_funnel.backends.xlsx_check import RewriteFailed, check_package
+from sheets_funnel.refresh import refresh
+from sheets_funnel.render import OPEN_COLUMN, STAGE_TABLE_FIRST_ROW
+
+AS_OF = "2026-06-30"
+STAGE_ROWS = range(STAGE_TABLE_FIRST_ROW - 1, STAGE_TABLE_FIRST_ROW + 4)  # 0-based, 5 stages
+NOW = OPEN_COLUMN - 1  # 0-based column of the open deals at each stage
+
+
+def build(tmp_path: Path, kind: str) -> Path:
+    suffix = ".xlsm" if "macro" in kind else ".xlsx"
+    return producers.write(tmp_path / f"{kind}{suffix}", producers.PRODUCERS[kind]())
+
+
+def user_parts(path: Path) -> dict[str, bytes]:
+    """The parts holding the user's tabs (Pipeline, Settings, a macro sheet)."""
+    with zipfile.ZipFile(path) as zf:
+        return {n: zf.read(n) for n in zf.namelist()
+                if n in ("xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml",
+                         "xl/macrosheets/sheet1.xml", "xl/styles.xml", "xl/sharedStrings.xml")}
+
+
+def check_summary(summary: dict) -> None:
+    assert summary["deals"] == 5 and summary["issues"] == []
+    assert summary["stage_counts"] == producers.OPEN_BY_STAGE
+    assert (summary["won"], summary["lost"]) == (1, 1)
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("kind", list(producers.PRODUCERS))
+def test_each_producers_workbook_refreshes_opens_and_reads_again(cli, tmp_path, kind):
+    path = build(tmp_path, kind)
+    before = user_parts(path)
+    result = cli("refresh", str(path), "--as-of", AS_OF, "--json")
+    assert result.code == 0, result.err
+    check_summary(result.json())
+    assert user_parts(path) == before  # the user's parts are copied byte for byte
+    # sheets-funnel reads its own result again, and a second refresh works the same
+    tabs = XlsxWorkbook(path).tab_names()
+    assert [t for t in tabs if t != "Macro1"] == ["Pipeline", "Settings", "Funnel", "Focus",
+                                                  "History", "_funnel_state"]
+    funnel = XlsxWorkbook(path).read(["Funnel"])["Funnel"]
+    assert [funnel[r][NOW] for r in STAGE_ROWS] == list(producers.OPEN_BY_STAGE.values())
+    again = cli("refresh", str(path), "--as-of", AS_OF, "--json")
+    assert again.code == 0, again.err
+    check_summary(again.json())
+    # LibreOffice opens the refreshed file: the user's tabs and the owned ones
+    opened = libreoffice_tabs(path, tmp_path / "lo")
+    assert opened["Pipeline"][1][:4] == ["D-1", "Acme", "Anna", "#1"]
+    assert opened["Funnel"][0][3] == AS_OF  # written in the workbook's own date system
+    assert [opened["Funnel"][r][NOW] for r in STAGE_ROWS] == [
+        str(n) for n in producers.OPEN_BY_STAGE.values()]
+    assert len(opened["History"]) == 2  # header and one row for the as-of date
+
+
+def test_the_relationships_namespace_declared_on_each_sheet_is_kept(tmp_path):
+    """The Open XML SDK declares ``r`` on each ``<x:sheet>``: added tabs declare it too."""
+    path = build(tmp_path, "dotnet-openxml-sdk")
+    refresh(XlsxWorkbook(path), producers.D(2026, 6, 30))
+    with zipfile.ZipFile(path) as zf:
+        workbook = zf.read("xl/workbook.xml")
+    assert workbook.startswith(b"\xef\xbb\xbf")  # the byte order mark is kept
+    sheets = list(xlsx_package.list_sheets(workbook, zipfile.ZipFile(path).read(
+        "xl/_rels/workbook.xml.rels"), "xl/workbook.xml"))
+    assert [s.name for s in sheets][2:] == ["Funnel", "Focus", "History", "_funnel_state"]
+    assert all(s.part.startswith("xl/worksheets/") for s in sheets)
+
+
+def test_strict_workbook_stays_strict(tmp_path):
+    path = build(tmp_path, "strict-open-xml")
+    refresh(XlsxWorkbook(path), producers.D(2026, 6, 30))
+    with zipfile.ZipFile(path) as zf:
+        rels = zf.read("xl/_rels/workbook.xml.rels").decode()
+        funnel = zf.read("xl/worksheets/sheet3.xml").decode()
+    assert f'Type="{producers.STRICT_REL}/worksheet" Target="worksheets/sheet3.xml"' in rels
+    assert f'<worksheet xmlns="{producers.STRICT_MAIN}"' in funnel
+    assert "schemas.openxmlformats.org/spreadsheetml" not in funnel
+
+
+def test_a_protected_structure_refuses_to_add_tabs(cli, tmp_path):
+    path = producers.write(tmp_path / "locked.xlsx", producers.protected_structure())
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    result = cli("refresh", str(path), "--as-of", AS_OF)
+    assert result.code == 2
+    assert result.err == (
+        "sheets-funnel: locked.xlsx: the workbook's structure is protected (Review > Protect "
+        "Workbook), so sheets-funnel cannot add its tabs 'Funnel', 'Focus', 'History'; nothing "
+        "was written. Unprotect the workbook, refresh once, and protect it again: later "
+        "refreshes only rewrite tabs that exist\n")
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+
+
+def test_a_protected_structure_with_the_owned_tabs_refreshes(cli, tmp_path):
+    path = build(tmp_path, "excel-windows")
+    assert cli("refresh", str(path), "--as-of", AS_OF).code == 0
+    with zipfile.ZipFile(path) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    parts["xl/workbook.xml"] = parts["xl/workbook.xml"].replace(
+        b"<bookViews>", b'<workbookProtection lockStructure="1"/><bookViews>')
+    producers.write(path, parts)
+    result = cli("refresh", str(path), "--as-of", "2026-07-01", "--json")
+    assert result.code == 0, result.err
+    assert b'lockStructure="1"' in zipfile.ZipFile(path).read("xl/workbook.xml")
+
+
+def test_a_rewritten_package_that_fails_its_check_keeps_the_file(tmp_path, monkeypatch):
+    """Whatever goes wrong in the writing, the file is replaced only by a package that opens."""
+    path = build(tmp_path, "excel-windows")
+    before = path.read_bytes()
+    monkeypatch.setattr(xlsx_package, "new_sheet_xml",
+                        lambda data, dimension, strict=False: "<worksheet><sheetData>")
+    with pytest.raises(RewriteFailed, match=r"excel-windows.xlsx: the rewritten workbook did "
+                                            r"not pass its check \(.*\); the file was not"):
+        refresh(XlsxWorkbook(path), producers.D(2026, 6, 30))
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["excel-windows.xlsx"]
+
+
+@pytest.mark.parametrize(("change", "problem"), [
+    (lambda parts: parts.pop("xl/worksheets/sheet2.xml"), "tab 'Settings' leads to no part"),
+    (lambda parts: parts.update({"[Content_Types].xml": parts["[Content_Types].xml"].replace(
+        b'<Default Extension="xml" ContentType="application/xml"/>', b"").replace(
+        b'<Override PartName="/xl/worksheets/sheet1.xml"', b'<Override PartName="/x.xml"')}),
+     "tab 'Pipeline' has no content type"),
+    (lambda parts: parts.update({"xl/workbook.xml": parts["xl/workbook.xml"].replace(
+        b'name="Settings"', b'name="PIPELINE"')}), "two tabs are named 'PIPELINE'"),
+])
+def test_the_check_finds_a_package_a_spreadsheet_cannot_open(tmp_path, change, problem):
+    parts = producers.excel_windows()
+    change(parts)
+    path = producers.write(tmp_path / "bad.xlsx", parts)
+    with pytest.raises(RewriteFailed, match=problem):
+        check_package(str(path), "bad.xlsx", [])
