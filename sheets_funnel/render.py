@@ -142,18 +142,30 @@ def _plan_block(result: FunnelResult, lang: Lang) -> Rows:
     ]
 
 
-def _team_per_week(result: FunnelResult) -> int | None:
+def team_per_week(result: FunnelResult) -> int | None:
     """The team's first appointments a week: the sales plan's, else the revenue plan's."""
     if result.first_appointments_per_week is not None:
         return result.first_appointments_per_week
     return result.revenue.first_appointments_per_week
 
 
+def owner_pace(result: FunnelResult) -> dict[str, tuple[float | None, float | None]]:
+    """Each owner's share of the open deals (0–1) and, from it, their share of the team's
+    first appointments a week (None without open deals or without a pace)."""
+    per_week = team_per_week(result)
+    total = sum(result.stage_counts.values())
+    pace: dict[str, tuple[float | None, float | None]] = {}
+    for owner, o in result.owners.items():
+        share = sum(o.stage_counts.values()) / total if total else None
+        pace[owner] = (share, None if share is None or per_week is None else per_week * share)
+    return pace
+
+
 def _owners_block(result: FunnelResult, lang: Lang) -> Rows:
     """Each owner's counts, own ratio, share of the open deals and first appointments a week."""
     t = LABELS[lang]
-    per_week = _team_per_week(result)
-    open_total = sum(result.stage_counts.values())
+    per_week = team_per_week(result)
+    pace = owner_pace(result)
     note = (t["owners_note"].format(n=result.min_sample, per_week=per_week)
             if per_week is not None else t["owners_note_none"].format(n=result.min_sample))
     rows: Rows = [
@@ -164,12 +176,11 @@ def _owners_block(result: FunnelResult, lang: Lang) -> Rows:
                       t["fa_per_week_share"], text=("", t["team_rate_at"])),
     ]
     for owner, o in result.owners.items():
-        share = sum(o.stage_counts.values()) / open_total if open_total else None
+        share, weekly = pace[owner]
         rows.append([
             owner, *o.stage_counts.values(), o.won, o.lost, o.won_in_period, o.flagged,
             OneDecimal(o.expected_closes), _ratio(o.first_appointments_per_sale), _pct(share),
-            None if share is None or per_week is None else OneDecimal(per_week * share),
-            None, _team_stages(o, lang),
+            _tenths(weekly), None, _team_stages(o, lang),
         ])
     return rows
 

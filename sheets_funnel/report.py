@@ -6,6 +6,7 @@ from .funnel import FunnelResult
 from .model import STAGES
 from .movement import Movement, describe
 from .parse import Issue
+from .render import owner_pace, team_per_week
 
 #: How many flagged deals and data issues the terminal lists; the tabs list them all.
 SHOWN = 20
@@ -79,6 +80,30 @@ def _plans(result: FunnelResult) -> list[str]:
     return lines
 
 
+def _owners(result: FunnelResult) -> list[str]:
+    pace = owner_pace(result)
+    lines = [_row("Owner", "Open", "Won", "Flagged", "Expected", "Per sale", "FA a week")]
+    for owner, o in list(result.owners.items())[:SHOWN]:
+        weekly = pace[owner][1]
+        team = f"  team rate at {', '.join(o.team_rate_used)}" if o.team_rate_used else ""
+        lines.append(_row(
+            owner[:_LABEL - 1], _n(sum(o.stage_counts.values())), _n(o.won), _n(o.flagged),
+            f"{o.expected_closes:.1f}", _ratio(o.first_appointments_per_sale),
+            "—" if weekly is None else f"{weekly:.1f}") + team)
+    if len(result.owners) > SHOWN:
+        lines.append(f"  … and {len(result.owners) - SHOWN:,} more — see the Funnel tab")
+    per_week = team_per_week(result)
+    lines += [
+        f"Per sale: first appointments per sale from the owner's own stage rates (the team's "
+        f"where they have fewer than {result.min_sample} decided deals, listed).",
+        "FA a week: their share of the team's "
+        + (f"{per_week} first appointment(s) a week" if per_week is not None
+           else "weekly first appointments (set a target)")
+        + ", by their share of the open deals.",
+    ]
+    return lines
+
+
 def _flagged(result: FunnelResult) -> list[str]:
     focus = result.focus
     lines = [f"Flagged deals ({len(focus):,}), worst first:"]
@@ -109,6 +134,8 @@ def text_report(result: FunnelResult, issues: list[Issue], label: str, written: 
         f"{result.expected_value:,.0f}",
         *_plans(result),
     ]
+    if result.owners:
+        lines += ["", *_owners(result)]
     moved = describe(movement)
     if moved:
         lines += ["", moved[0].upper() + moved[1:] + " (listed on the Funnel tab)"]

@@ -75,3 +75,34 @@ def test_headings_are_explained_under_the_table_and_per_sale_reads_n_to_1():
     assert "66.7%" in line and "1.5 : 1" in line
     assert "Per sale: deals at the stage for one sale" in text
     assert "Stage rate: advanced ÷ (advanced + dropped)" in text
+
+
+def test_owners_show_their_own_ratio_and_weekly_share():
+    # W1, W2 won and L1 lost at #1, all Anna's; O1 open at #1 is Boris's. Min Sample 5:
+    # nobody has 5 decided deals, so both use the team's rates: close rate at First
+    # Appointment 2/3, 1.5 first appointments per sale
+    rows = [["W1", "A", "Anna", "Closed", "Won", 1, None, "2026-01-10", "", None, "2026-02-01"],
+            ["W2", "B", "Anna", "Closed", "Won", 1, None, "2026-01-10", "", None, "2026-02-01"],
+            ["L1", "C", "Anna", "#1", "Lost", 1, None, "2026-01-10", "", None, "2026-02-01"],
+            ["O1", "D", "Boris", "#1", "Open", 1, None, "2026-06-20", "", "2026-07-05", None]]
+    deals, issues = parse_pipeline("Pipeline", [HEADER, *rows], "en")
+    # Sales Target 3, 2 won: 1 remaining; a week pace of at least 1
+    result = compute(deals, Settings(sales_target=3), AS_OF)
+    assert result.first_appointments_per_week == 1
+    lines = text_report(result, issues, "team.xlsx", []).splitlines()
+    boris = next(line for line in lines if line.startswith("Boris "))
+    # Boris holds the only open deal (in cycle: first appointment 10 days ago, cycle 22 days),
+    # expected to close at #1's close rate 2/3 = 0.7; the team's 1 a week is all his
+    assert boris.split()[1:7] == ["1", "0", "0", "0.7", "1.5", ":"]
+    assert "1.0  team rate at Opportunity, First Appointment, #1, #2, #3" in boris
+    assert any(line.startswith("FA a week: their share of the team's 1 first appointment(s)")
+               for line in lines)
+
+
+def test_many_owners_are_cut_at_20():
+    rows = [[f"D{k}", "A", f"Rep {k:02d}", "#1", "Open", 1, None, "2026-06-01", "", "2026-07-05",
+             None] for k in range(23)]
+    result, issues = _result(rows)
+    text = text_report(result, issues, "team.xlsx", [])
+    assert sum(line.startswith("Rep ") for line in text.splitlines()) == 20
+    assert "  … and 3 more — see the Funnel tab" in text
