@@ -73,10 +73,12 @@ def build_parser() -> argparse.ArgumentParser:
         "new",
         help="write a fresh pipeline workbook from the template",
         epilog="examples: sheets-funnel new pipeline.xlsx --lang ru --sample 40\n"
+               "          sheets-funnel new Team.xlsm --standalone\n"
                "          sheets-funnel new --google SPREADSHEET_ID --credentials key.json",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    new.add_argument("out", nargs="?", help="the .xlsx file to create")
+    new.add_argument("out", nargs="?",
+                     help="the .xlsx file to create, or .xlsm for the one with the Refresh button")
     new.add_argument("--google", metavar="ID_OR_URL",
                      help="lay out an existing Google spreadsheet instead of writing a file")
     new.add_argument("--credentials", help="Google: a service-account or OAuth client key file")
@@ -85,6 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="fill the Pipeline with N realistic sample deals")
     new.add_argument("--as-of", type=_date, help="date the sample is built around (default today)")
     new.add_argument("--force", action="store_true", help="overwrite an existing file")
+    new.add_argument("--standalone", action="store_true",
+                     help=".xlsm: put xlwings' VBA in the workbook, so no add-in is needed")
 
     imp = sub.add_parser(
         "import",
@@ -200,7 +204,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             emit(f"Laid out {args.google}: {', '.join(tabs)}")
         elif args.out:
             path = new_workbook(args.out, lang=args.lang, sample=args.sample,
-                                as_of=args.as_of, overwrite=args.force)
+                                as_of=args.as_of, overwrite=args.force,
+                                standalone=args.standalone)
             emit(f"Created {path}")
         else:
             print("sheets-funnel: new needs a file name or --google ID", file=sys.stderr)

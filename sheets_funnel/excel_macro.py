@@ -4,8 +4,9 @@ The VBA macro of the template calls::
 
     RunPython "import sheets_funnel.excel_macro as m; m.refresh_button()"
 
-A refresh that succeeds puts a one-line summary in Excel's status bar; row
-problems do not stop it (they are listed on the Funnel tab). When the
+A refresh that succeeds puts a one-line summary in Excel's status bar (on
+macOS, where xlwings resets the status bar as soon as Python exits, in a
+message box too); row problems do not stop it (they are listed on the Funnel tab). When the
 workbook cannot be used, or anything else goes wrong, nothing is written and
 a message box shows the same text the command line prints
 (``sheets-funnel: <message>``), without a stack trace.
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import sys
 from typing import Any
 
 from .backends.excel import ExcelBook, import_xlwings
@@ -48,10 +50,13 @@ def refresh_book(book: Any, as_of: dt.date | None = None) -> RefreshOutcome | No
         log.debug("refresh failed", exc_info=True)
         show_error(book.app, error_message(exc))
         return None
+    summary = summary_line(outcome)
     try:
-        book.app.status_bar = summary_line(outcome)
+        book.app.status_bar = summary
     except Exception:  # no status bar on this engine (xlwings Lite)
-        log.info("%s", summary_line(outcome))
+        log.info("%s", summary)
+    if sys.platform == "darwin":  # xlwings resets the status bar when Python exits on macOS
+        show_message(book.app, summary)
     return outcome
 
 
@@ -68,6 +73,14 @@ def refresh_button() -> RefreshOutcome | None:
         show_error(xw.apps.active, error_message(exc))
         return None
     return refresh_book(book)
+
+
+def show_message(app: Any, message: str) -> None:
+    """Show how the refresh went in a message box (where the status bar does not keep it)."""
+    try:
+        app.alert(message, title=TITLE, mode="info")
+    except Exception:  # no message box on this engine: the status bar line remains
+        log.debug("no message box", exc_info=True)
 
 
 def show_error(app: Any, message: str) -> None:

@@ -10,6 +10,7 @@ History with a trend chart).
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 from pathlib import Path
 from typing import Any
@@ -90,7 +91,7 @@ def flagged_rule() -> str:
 def build_workbook(path: str | os.PathLike[str], lang: Lang = "en",
                    deals: list[list[Any]] | None = None,
                    settings: dict[str, Any] | None = None,
-                   vba_project: str | os.PathLike[str] | None = None,
+                   vba_project: str | os.PathLike[str] | bytes | None = None,
                    button_macro: str | None = None,
                    header: list[str] | None = None,
                    mapping: list[tuple[str, str | None]] | None = None) -> Path:
@@ -98,7 +99,7 @@ def build_workbook(path: str | os.PathLike[str], lang: Lang = "en",
 
     ``deals`` are rows in the Pipeline column order; ``settings`` maps field
     names of :data:`sheets_funnel.model.SETTINGS` to values. For an .xlsm
-    file, ``vba_project`` is a ``vbaProject.bin`` to embed and
+    file, ``vba_project`` is a ``vbaProject.bin`` (its path or its bytes) to embed and
     ``button_macro`` the macro a "Refresh funnel" button on the Funnel tab runs.
     ``header`` replaces the Pipeline header row (the standard columns' own names,
     Flags, then further columns the deal rows hold); ``mapping`` adds own-name
@@ -125,7 +126,9 @@ def build_workbook(path: str | os.PathLike[str], lang: Lang = "en",
     _pipeline_sheet(book, f, lang, deals or [], header or pipeline_header(lang))
     _settings_sheet(book, f, lang, settings or {}, mapping or [])
     _owned_sheets(book, f, lang)
-    if vba_project is not None:
+    if isinstance(vba_project, bytes):
+        book.add_vba_project(io.BytesIO(vba_project), is_stream=True)
+    elif vba_project is not None:
         book.add_vba_project(str(vba_project))
     if button_macro is not None:
         caption = {"en": "Refresh funnel", "ru": "Обновить воронку"}[lang]
@@ -317,21 +320,36 @@ def _trend_chart(book: Any, tab: str, t: dict[str, str]) -> Any:
 
 
 def new_workbook(out: str | os.PathLike[str], lang: Lang = "en", sample: int = 0,
-                 as_of: dt.date | None = None, overwrite: bool = False) -> Path:
+                 as_of: dt.date | None = None, overwrite: bool = False,
+                 standalone: bool = False) -> Path:
     """Create a fresh workbook from the template; with ``sample`` deals it is refreshed too.
 
-    Refuses to replace an existing file unless ``overwrite`` is set.
+    An ``.xlsm`` name gives the macro-enabled workbook with the "Refresh funnel" button,
+    whose VBA uses the xlwings add-in, or with ``standalone`` xlwings' own VBA inside the
+    workbook (:mod:`sheets_funnel.excel_templates`). Refuses to replace an existing file
+    unless ``overwrite`` is set.
     """
     path = Path(out)
-    if path.suffix.lower() != ".xlsx":
-        raise SheetsFunnelError(f"{path.name}: the new workbook must be an .xlsx file")
+    suffix = path.suffix.lower()
+    if suffix not in (".xlsx", ".xlsm"):
+        raise SheetsFunnelError(
+            f"{path.name}: the new workbook must be an .xlsx file, or .xlsm for the one with "
+            "the Refresh button")
+    if standalone and suffix != ".xlsm":
+        raise SheetsFunnelError(f"{path.name}: --standalone makes an .xlsm workbook; name it "
+                                f"{path.stem}.xlsm")
     if path.exists() and not overwrite:
         raise SheetsFunnelError(f"{path} already exists; pick another name or pass --force")
     if sample < 0:
         raise SheetsFunnelError("--sample must be 0 or more")
+    macro: dict[str, Any] = {}
+    if suffix == ".xlsm":
+        from .excel_templates import BUTTON_MACRO, vba_project
+
+        macro = {"vba_project": vba_project(standalone), "button_macro": BUTTON_MACRO}
     day = as_of or dt.date.today()
     deals = sample_deals(sample, lang, day) if sample else []
-    build_workbook(path, lang, deals, sample_settings(sample, day) if sample else {})
+    build_workbook(path, lang, deals, sample_settings(sample, day) if sample else {}, **macro)
     if sample:
         from .backends.xlsx import XlsxWorkbook
         from .refresh import refresh

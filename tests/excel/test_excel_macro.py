@@ -140,3 +140,23 @@ def test_the_refresh_path_imports_nothing_compiled_beyond_pandas_and_numpy():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True, timeout=60)
     assert done.stdout.strip() == "[]"
+
+
+def test_on_macos_the_summary_is_shown_in_a_message_box(book, caller, monkeypatch):
+    """xlwings resets the status bar when Python exits on macOS: the summary would vanish."""
+    monkeypatch.setattr(sys, "platform", "darwin")
+    caller(book)
+    outcome = excel_macro.refresh_button()
+    assert outcome is not None
+    line = excel_macro.summary_line(outcome)
+    assert book.app.alerts == [{"prompt": line, "title": "sheets-funnel", "buttons": "ok",
+                                "mode": "info"}]
+    assert line.startswith("Funnel refreshed as of ")
+
+
+def test_elsewhere_the_status_bar_alone_carries_the_summary(book, caller, monkeypatch):
+    monkeypatch.setattr(sys, "platform", "win32")
+    caller(book)
+    outcome = excel_macro.refresh_button()
+    assert outcome is not None
+    assert book.app.status_bar == excel_macro.summary_line(outcome) and book.app.alerts == []

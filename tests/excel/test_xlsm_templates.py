@@ -130,3 +130,47 @@ def test_libreoffice_reads_the_vba_project_and_binds_the_button_to_it(tmp_path):
     assert {f"Basic/VBAProject/Sheet{n}.xml" for n in range(1, 7)} <= set(parts)
     assert (b"vnd.sun.star.script:VBAProject.SheetsFunnel.RefreshFunnel?language=Basic"
             in parts["content.xml"])
+
+
+def test_large_streams_round_trip_through_the_compound_file(builder):
+    streams = {"PROJECT": b"ID=1\r\n", "VBA/big": os.urandom(20000), "VBA/dir": b"x" * 4096,
+               "VBA/small": b"y" * 4095}
+    assert builder.read_cfb(builder.write_cfb(streams)) == streams
+
+
+@pytest.fixture
+def builder_into(builder, tmp_path, monkeypatch):
+    """The build script writing into a copy of templates/excel/ under tmp_path."""
+    out = tmp_path / "templates" / "excel"
+    shutil.copytree(EXCEL, out)
+    monkeypatch.setattr(builder, "ROOT", tmp_path)
+    monkeypatch.setattr(builder, "OUT", out)
+    monkeypatch.setattr(builder, "MODULE", out / "RefreshFunnel.bas")
+    monkeypatch.setattr(builder, "VBA_BIN", out / "vbaProject.bin")
+    return out
+
+
+def test_vba_from_takes_the_project_of_a_workbook_saved_by_excel(builder, builder_into, cli,
+                                                                 tmp_path, monkeypatch):
+    saved = tmp_path / "Saved.xlsm"  # stands in for the template after Excel compiled it
+    assert cli("new", str(saved), "--standalone").code == 0
+    with zipfile.ZipFile(saved) as zf:
+        project = zf.read("xl/vbaProject.bin")
+    monkeypatch.setattr(sys, "argv", ["build_xlsm_templates.py", "--vba-from", str(saved)])
+    builder.main()
+    assert (builder_into / "vbaProject.bin").read_bytes() == project
+    for lang in ("en", "ru"):
+        assert _parts(builder_into / f"pipeline-{lang}.xlsm")["xl/vbaProject.bin"] == project
+
+
+def test_vba_from_refuses_a_workbook_without_the_refresh_module(builder, builder_into, tmp_path,
+                                                                monkeypatch):
+    pytest.importorskip("xlwings")
+    import xlwings
+
+    other = Path(xlwings.__file__).parent / "quickstart.xlsm"
+    before = (builder_into / "vbaProject.bin").read_bytes()
+    monkeypatch.setattr(sys, "argv", ["build_xlsm_templates.py", "--vba-from", str(other)])
+    with pytest.raises(SystemExit, match="has no SheetsFunnel module"):
+        builder.main()
+    assert (builder_into / "vbaProject.bin").read_bytes() == before
