@@ -21,7 +21,7 @@ from .own_names import read_own_names
 from .parse import ParsedWorkbook, map_headers, parse_workbook
 from .pipeline_rows import without_totals
 
-Cells = Callable[[str], Sequence[tuple[int, int]]]
+Cells = Callable[..., Sequence[tuple[int, int]]]  # (tab, columns=None) → (row, column)
 Ranges = Callable[[str], Sequence[tuple[int, int, int, int]]]
 #: How many cells a message names before it says how many more there are.
 SHOWN = 5
@@ -55,9 +55,7 @@ def parse_checked(backend: object, lang: Lang, tabs: TabNames, data: dict[str, R
         raise
     header = map_headers(tabs.pipeline, list(rows[0]), lang, parsed.names)
     if uncalculated is not None and _looks_uncalculated(rows, header, parsed):
-        used = set(header.values())
-        _refuse(tabs.pipeline, [c for c in uncalculated(tabs.pipeline)
-                                if c[0] == 0 or c[1] in used])
+        _refuse(tabs.pipeline, uncalculated(tabs.pipeline, set(header.values())))
     if merged is not None and _header_may_be_hidden(rows, header):
         _check_merged(tabs.pipeline, rows, merged(tabs.pipeline), header, lang)
     return parsed

@@ -13,8 +13,9 @@ in one atomic step. Cells travel as plain Python values:
   formula, a number or a date.
 
 A backend may offer more, asked for with ``getattr`` where it exists: ``date1904``
-(the workbook counts serial numbers from 1904-01-01), ``uncalculated(tab)`` (0-based
-row and column of formula cells that hold no calculated value) and ``merged(tab)``
+(the workbook counts serial numbers from 1904-01-01), ``uncalculated(tab, columns=None)``
+(0-based row and column of formula cells that hold no calculated value, in the given
+0-based columns or all) and ``merged(tab)``
 (merged ranges as 0-based first row, first column, last row, last column); see
 :mod:`sheets_funnel.cell_checks`; ``totals_rows(tab)`` and ``filtered_rows(tab)`` (0-based
 rows that are a table's totals row, or that a filter hides); see

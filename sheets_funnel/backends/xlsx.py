@@ -17,7 +17,7 @@ import posixpath
 import re
 import zipfile
 import zlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar, cast
 from xml.etree import ElementTree as ET
@@ -109,10 +109,12 @@ class XlsxWorkbook:
         """The tab names in workbook order."""
         return [s.name for s in self._package_sheets()]
 
-    def uncalculated(self, tab: str) -> list[tuple[int, int]]:
+    def uncalculated(self, tab: str,
+                     columns: Collection[int] | None = None) -> list[tuple[int, int]]:
         """0-based (row, column) of the tab's formula cells that hold no calculated value
-        (a file written by a program and never opened in a spreadsheet)."""
-        return self._scan(tab, xlsx_sheet_scan.uncalculated)
+        (a file written by a program and never opened in a spreadsheet), in ``columns``
+        (0-based) when given."""
+        return self._scan(tab, lambda zf, part: xlsx_sheet_scan.uncalculated(zf, part, columns))
 
     def merged(self, tab: str) -> list[tuple[int, int, int, int]]:
         """The tab's merged ranges, 0-based (first row, first column, last row, last column)."""
