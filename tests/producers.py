@@ -351,8 +351,7 @@ def excel_macro_sheet() -> Parts:
                     more={"xl/macrosheets/sheet1.xml": MACRO_SHEET.encode()},
                     more_rels=[("rId5", "xlMacrosheet", "macrosheets/sheet1.xml")],
                     more_types={"xl/macrosheets/sheet1.xml":
-                                "application/vnd.ms-excel.macrosheet+xml"}
-                    ) | {}
+                                "application/vnd.ms-excel.macrosheet+xml"})
 
 
 def _ms_rel(parts: Parts) -> Parts:
