@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any, Literal
 
 import numpy as np
@@ -233,17 +234,12 @@ class _Cells:
         self.columns = columns
         self.lang = lang
         self.issues: dict[int, list[Issue]] = {}
-        width = max(columns.values(), default=-1) + 1
-        padded = [c if len(c) >= width else [*c, *[None] * (width - len(c))] for _, c in rows]
-        columns_ = zip(*padded, strict=False)  # rows may run past the last known column
-        self._transposed: list[list[Any]] = [list(col) for col in columns_][:width]
+        self._picked = _pick_columns([cells for _, cells in rows], columns)
 
     def raw(self, name: str) -> list[Any]:
         """The column's cells of the kept rows (None past a short row's end)."""
-        index = self.columns.get(name)
-        if index is None or index >= len(self._transposed):
-            return [None] * len(self.rows)
-        return self._transposed[index]
+        picked = self._picked.get(name)
+        return [None] * len(self.rows) if picked is None else picked
 
     def issue(self, k: int, name: str, value: Any, message: str, expected: str,
               severity: Literal["error", "warning"] = "error") -> None:
@@ -279,6 +275,24 @@ class _Cells:
 
 
 _COLUMN = {c.field: c for c in COLUMNS}
+
+
+def _pick_columns(rows: list[list[Any]], indexes: dict[str, int]) -> dict[str, list[Any]]:
+    """The cells of the named columns, one list per column (None past a short row's end).
+
+    Only these columns are materialised, so a known column far to the right costs one cell
+    per row, not the width of the sheet up to it.
+    """
+    shortest = min(map(len, rows), default=0)
+    inside = {name: i for name, i in indexes.items() if i < shortest}
+    picked: dict[str, list[Any]] = {}
+    if len(inside) > 1:  # the usual case: one C-level pass over the rows for every column
+        columns = zip(*map(itemgetter(*inside.values()), rows), strict=True)
+        picked = dict(zip(inside, map(list, columns), strict=True))
+    for name, i in indexes.items():
+        if name not in picked:
+            picked[name] = [cells[i] if len(cells) > i else None for cells in rows]
+    return picked
 
 
 def _stage_and_status(cells: _Cells, k: int, stage_raw: Any, status_raw: Any,

@@ -19,12 +19,12 @@ import zipfile
 import zlib
 from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO, TypeVar, cast
+from typing import Any, BinaryIO, TypeVar
 from xml.etree import ElementTree as ET
 
 from ..cells import Rows
 from ..errors import NotAWorkbook, WorkbookLocked, WorkbookUnusable
-from . import xlsx_check, xlsx_file, xlsx_sheet_scan
+from . import sparse_columns, xlsx_check, xlsx_file, xlsx_sheet_scan
 from . import xlsx_package as pkg
 from .zipraw import RawZipWriter
 
@@ -137,14 +137,12 @@ class XlsxWorkbook:
 
     def read(self, tabs: Sequence[str]) -> dict[str, Rows]:
         """The cells of each named tab that exists (blank cells are empty strings)."""
-        from python_calamine import CalamineWorkbook
-
         unread = [s for s in self._package_sheets() if s.kind not in _READER_KINDS]
+        parts = {s.name: s.part for s in self._package_sheets() if s.name in tabs}
         try:
-            if unread:  # the reader refuses the whole file: it gets a copy without those tabs
-                book = CalamineWorkbook.from_filelike(io.BytesIO(self._without(unread)))
-            else:
-                book = CalamineWorkbook.from_path(str(self.path))
+            # the reader refuses a whole file with tabs it cannot read: it gets a copy without
+            package = self._without(unread) if unread else None
+            book, plans = sparse_columns.open_book(self.path, parts, package)
         except Exception as exc:  # calamine raises its own error types
             raise self._damaged(None, exc) from None
         out: dict[str, Rows] = {}
@@ -152,11 +150,11 @@ class XlsxWorkbook:
             if name not in book.sheet_names:
                 continue
             try:
-                values = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+                # blank cells are empty strings; times and durations are read as text by the
+                # parser
+                out[name] = sparse_columns.read_rows(book, name, plans)
             except Exception as exc:  # calamine raises its own error types
                 raise self._damaged(name, exc) from None
-            # blank cells are empty strings; times and durations are read as text by the parser
-            out[name] = cast(Rows, values)
         return out
 
     def _without(self, unread: list[pkg.SheetPart]) -> bytes:

@@ -63,10 +63,11 @@ class RawZipWriter:
         self._add(info.filename, info.flag_bits, info.compress_type, (time, date),
                   info.CRC, info.compress_size, info.file_size, raw)
 
-    def add(self, name: str, data: bytes, date_time: tuple[int, ...] = (1980, 1, 1, 0, 0, 0)
-            ) -> None:
-        """Add a new entry, deflated (at a fast level: owned parts are rewritten often)."""
-        compressor = zlib.compressobj(3, zlib.DEFLATED, -15)
+    def add(self, name: str, data: bytes, date_time: tuple[int, ...] = (1980, 1, 1, 0, 0, 0),
+            level: int = 3) -> None:
+        """Add a new entry, deflated (by default at a fast level: owned parts are rewritten
+        often; level 0 only frames the data, for a package that never leaves memory)."""
+        compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
         packed = compressor.compress(data) + compressor.flush()
         info = zipfile.ZipInfo(name, date_time=date_time[:6])  # type: ignore[arg-type]
         date, time = _dos_time(info)

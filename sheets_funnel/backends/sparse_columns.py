@@ -1,0 +1,170 @@
+"""Reading a worksheet at the cost of the cells that hold data, not of its farthest column.
+
+The reader (calamine) builds a dense block from A1 to the last column and row that hold a
+cell, so one stray note in ``XFD1`` above 30,000 deals makes it materialise 30,000 × 16,384
+cells. Before reading, each sheet's XML is scanned for the columns its cells actually use;
+when those lie far apart, the far columns are renumbered next to the others (``XFD`` becomes
+``M``) in a private in-memory copy of the package, and after reading every row is put back in
+its own columns — each row only as long as its own last cell.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, cast
+
+from ..cells import Rows, column_letter
+from .zipraw import RawZipWriter
+
+#: Columns that hold no cell are read as blank as long as there are at most this many of them.
+SLACK = 16
+
+_SHEET_DATA = re.compile(rb"<(?:([A-Za-z_][\w.-]*):)?sheetData[\s/>]")
+
+
+def column_index(letters: str) -> int:
+    """A column's letters as a 0-based index (A → 0, AB → 27); the inverse of column_letter."""
+    index = 0
+    for char in letters:
+        index = index * 26 + ord(char) - 64
+    return index - 1
+
+
+def _any_of(names: Iterable[bytes]) -> bytes:
+    """A regex group matching any of the column names, grouped by all but the last letter."""
+    by_head: dict[bytes, set[int]] = {}
+    for name in names:
+        by_head.setdefault(name[:-1], set()).add(name[-1])
+    parts = [head + b"[" + bytes(sorted(tails)) + b"]" for head, tails in by_head.items()]
+    return b"(?:" + b"|".join(parts) + b")"
+
+
+def _cell_start(xml: bytes) -> tuple[bytes, int] | None:
+    """The start of a cell tag as this sheet writes it (``<c r="`` or ``<x:c r="``) and where
+    the cells begin; None for a sheet without cells."""
+    found = _SHEET_DATA.search(xml)
+    if found is None:
+        return None
+    prefix = found.group(1) + b":" if found.group(1) else b""
+    return b"<" + prefix + b'c r="', found.end()
+
+
+def used_columns(xml: bytes) -> list[int]:
+    """The 0-based columns that hold at least one cell of a worksheet part, in order.
+
+    Each pass of the search skips the columns found so far, so the sheet is read about once
+    whatever its width.
+    """
+    start = _cell_start(xml)
+    if start is None:
+        return []
+    head, pos = start
+    found: set[bytes] = set()
+    while True:
+        skip = b"(?!" + _any_of(found) + b"[0-9])" if found else b""
+        match = re.compile(re.escape(head) + skip + rb"([A-Z]{1,3})[0-9]").search(xml, pos)
+        if match is None:
+            return sorted(column_index(name.decode()) for name in found)
+        found.add(match.group(1))
+        pos = match.start()
+
+
+def plan(xml: bytes) -> list[int] | None:
+    """The original column of each column of the compacted sheet, or None when the sheet
+    can be read as it is (its cells leave at most :data:`SLACK` columns empty)."""
+    columns = used_columns(xml)
+    if not columns or columns[-1] + 1 <= len(columns) + SLACK:
+        return None
+    return columns
+
+
+def compact(xml: bytes, columns: list[int]) -> bytes:
+    """The worksheet with its used ``columns`` renumbered A, B, C, … in order."""
+    start = _cell_start(xml)
+    assert start is not None
+    head = start[0]
+    moved = {column_letter(old).encode(): column_letter(new).encode()
+             for new, old in enumerate(columns) if new != old}
+    longest_first: list[bytes] = sorted(moved, key=len, reverse=True)
+    names = b"|".join(longest_first)
+    pattern = re.compile(re.escape(head) + b"(" + names + b")(?=[0-9])")
+    return pattern.sub(lambda m: head + moved[m.group(1)], xml)
+
+
+def expand(rows: Rows, columns: list[int]) -> Rows:
+    """Rows read from a compacted sheet, each cell back in its original column.
+
+    A row ends at its own last cell that holds something, so a far column costs only the
+    rows that have a value in it.
+    """
+    same = 0
+    while same < len(columns) and columns[same] == same:
+        same += 1
+    far = list(enumerate(columns))[same:]
+    out: Rows = []
+    for row in rows:
+        head = row[:same]
+        values = [(old, row[new]) for new, old in far
+                  if new < len(row) and row[new] is not None and row[new] != ""]
+        if values:
+            head.extend([""] * (values[-1][0] + 1 - same))
+            for old, value in values:
+                head[old] = value
+        out.append(head)
+    return out
+
+
+def open_book(path: Path, parts: Mapping[str, str],
+              package: bytes | None = None) -> tuple[Any, dict[str, list[int]]]:
+    """The calamine workbook to read ``parts`` (tab name → sheet part) from, and the column
+    plan of each tab read from a compacted copy (see :func:`expand`).
+
+    ``package`` is the workbook's package to read instead of the file at ``path`` (a copy
+    already changed in memory).
+    """
+    from python_calamine import CalamineWorkbook
+
+    def source() -> Any:
+        return io.BytesIO(package) if package is not None else open(path, "rb")
+
+    plans: dict[str, list[int]] = {}
+    compacted: dict[str, bytes] = {}
+    with source() as raw, zipfile.ZipFile(raw) as zf:
+        names = set(zf.namelist())
+        for tab, part in parts.items():
+            if part not in names:
+                continue
+            xml = zf.read(part)
+            columns = plan(xml)
+            if columns is not None:
+                plans[tab] = columns
+                compacted[part] = compact(xml, columns)
+            del xml
+        if not compacted:
+            if package is not None:
+                return CalamineWorkbook.from_filelike(io.BytesIO(package)), plans
+            return CalamineWorkbook.from_path(str(path)), plans
+        buffer = io.BytesIO()
+        writer = RawZipWriter(buffer)
+        now = dt.datetime.now().timetuple()[:6]
+        for info in zf.infolist():
+            if info.filename in compacted:  # kept small: the copy stays in memory
+                writer.add(info.filename, compacted.pop(info.filename), now, level=1)
+            else:
+                writer.copy(zf, info, raw)
+        writer.close()
+    buffer.seek(0)
+    return CalamineWorkbook.from_filelike(buffer), plans
+
+
+def read_rows(book: Any, tab: str, plans: Mapping[str, list[int]]) -> Rows:
+    """The rows of one tab of a workbook opened with :func:`open_book` (blank cells are
+    empty strings)."""
+    values = cast(Rows, book.get_sheet_by_name(tab).to_python(skip_empty_area=False))
+    columns = plans.get(tab)
+    return values if columns is None else expand(values, columns)
