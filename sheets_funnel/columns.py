@@ -40,16 +40,7 @@ Mask = npt.NDArray[np.bool_]
 
 def texts(cells: Sequence[Any]) -> list[str]:
     """Each cell as trimmed text ("" for blank)."""
-    out: list[str] = []
-    append = out.append
-    for v in cells:
-        if v is None:
-            append("")
-        elif type(v) is str:
-            append(v.strip())
-        else:
-            append(as_text(v))
-    return out
+    return [v.strip() if type(v) is str else "" if v is None else as_text(v) for v in cells]
 
 
 _NUMBER, _TEXT, _DAY, _NONE, _OTHER = range(5)

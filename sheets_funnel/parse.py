@@ -295,39 +295,46 @@ def _pick_columns(rows: list[list[Any]], indexes: dict[str, int]) -> dict[str, l
     return picked
 
 
-def _stage_and_status(cells: _Cells, k: int, stage_raw: Any, status_raw: Any,
-                      stage_text: str, status_text: str, has_fa: bool,
-                      names: OwnNames) -> tuple[int, str]:
-    """The deal's furthest stage (0–5) and status ('open', 'won', 'lost'); -1 on error."""
+#: An issue a stage and status give a row: the field, the message and what was expected.
+_Finding = tuple[str, str, str]
+
+
+def _stage_and_status(stage_text: str, status_text: str, has_fa: bool,
+                      names: OwnNames) -> tuple[int, str, tuple[_Finding, ...]]:
+    """The deal's furthest stage (0–5), its status ('open', 'won', 'lost') and the issues
+    its Stage and Status cells give; stage -1 and status "" on error.
+
+    It depends only on the two texts and whether there is a First Appointment Date, so a
+    Pipeline's rows share a handful of answers.
+    """
+    found: list[_Finding] = []
     stage: StageName | None = None
     if not stage_text:
-        cells.issue(k, "stage", stage_raw, "missing Stage", _STAGE_EXPECTED)
+        found.append(("stage", "missing Stage", _STAGE_EXPECTED))
     else:
         stage = names.stage(stage_text)
         if stage is None:
-            cells.issue(k, "stage", stage_raw, "unknown stage", _STAGE_EXPECTED)
+            found.append(("stage", "unknown stage", _STAGE_EXPECTED))
     status: Status | None = None
     if status_text:
         status = names.status(status_text)
         if status is None:
-            cells.issue(k, "status", status_raw, "unknown status", _STATUS_EXPECTED)
+            found.append(("status", "unknown status", _STATUS_EXPECTED))
     if stage is None or (status_text and status is None):
-        return -1, ""
+        return -1, "", tuple(found)
     if stage is StageName.LOST:
         if status not in (None, Status.LOST):
-            cells.issue(k, "status", status_raw, "stage Lost with a status other than Lost",
-                        "Lost or blank")
-            return -1, ""
-        return (1 if has_fa else 0), "lost"
+            return -1, "", (("status", "stage Lost with a status other than Lost",
+                             "Lost or blank"),)
+        return (1 if has_fa else 0), "lost", ()
     if stage is StageName.CLOSED:
         if status in (Status.OPEN, Status.LOST):
-            cells.issue(k, "status", status_raw, "stage Closed with status " + status.value,
-                        "Won or blank for a Closed deal")
-            return -1, ""
-        return 5, "won"
+            return -1, "", (("status", "stage Closed with status " + status.value,
+                             "Won or blank for a Closed deal"),)
+        return 5, "won", ()
     if status is Status.WON:
-        return 5, "won"
-    return stage.value, "lost" if status is Status.LOST else "open"
+        return 5, "won", ()
+    return stage.value, "lost" if status is Status.LOST else "open", ()
 
 
 def _is_blank_row(cells: list[Any]) -> bool:
@@ -375,24 +382,42 @@ def parse_pipeline(tab: str, rows: Rows, lang: Lang,
     closed = cells.date("closed")
     stage_raw, status_raw = cells.raw("stage"), cells.raw("status")
     stage_text, status_text = columns.texts(stage_raw), columns.texts(status_raw)
-    records: list[tuple[Any, ...]] = []
-    for k, (row, _) in enumerate(kept):
-        stage, status = _stage_and_status(cells, k, stage_raw[k], status_raw[k], stage_text[k],
-                                          status_text[k], fa[k] == fa[k], names)
-        if status == "won" and closed[k] < fa[k]:
-            cells.issue(k, "closed", cells.raw("closed")[k],
-                        "Closed Date before First Appointment Date",
-                        "a Closed Date on or after the First Appointment Date")
-        if any(i.severity == "error" for i in cells.issues.get(k, ())):
-            continue
-        if status == "open" and 1 <= stage <= 4 and fa[k] != fa[k]:
-            cells.issue(k, "first_appointment", None, "missing First Appointment Date",
-                        "a First Appointment Date for a deal past Opportunity",
-                        severity="warning")
-        records.append((row, deal_id[k], account[k], owner[k], stage, status, value[k],
-                        created[k], fa[k], next_step[k], next_step_date[k], closed[k]))
+    raws = {"stage": stage_raw, "status": status_raw}
+    known: dict[tuple[str, str, bool], tuple[int, str, tuple[_Finding, ...]]] = {}
+    stages: list[int] = []
+    statuses: list[str] = []
+    for k, key in enumerate(zip(stage_text, status_text, [f == f for f in fa], strict=True)):
+        answer = known.get(key)
+        if answer is None:
+            answer = known[key] = _stage_and_status(*key, names)
+        stages.append(answer[0])
+        statuses.append(answer[1])
+        for name, message, expected in answer[2]:
+            cells.issue(k, name, raws[name][k], message, expected)
+    stage_a, status_a = np.array(stages, dtype=np.int64), np.array(statuses, dtype=object)
+    fa_a, closed_a = np.array(fa, dtype=np.float64), np.array(closed, dtype=np.float64)
+    for k in np.flatnonzero((status_a == "won") & (closed_a < fa_a)).tolist():
+        cells.issue(k, "closed", cells.raw("closed")[k],
+                    "Closed Date before First Appointment Date",
+                    "a Closed Date on or after the First Appointment Date")
+    keep = np.ones(len(kept), dtype=bool)
+    keep[[k for k, found in cells.issues.items()
+          if any(i.severity == "error" for i in found)]] = False
+    for k in np.flatnonzero(keep & (status_a == "open") & (stage_a >= 1) & (stage_a <= 4)
+                            & np.isnan(fa_a)).tolist():
+        cells.issue(k, "first_appointment", None, "missing First Appointment Date",
+                    "a First Appointment Date for a deal past Opportunity",
+                    severity="warning")
     issues = [issue for k in sorted(cells.issues) for issue in cells.issues[k]]
-    deals = pd.DataFrame.from_records(records, columns=list(DEAL_COLUMNS))
+    texts = {"deal_id": deal_id, "account": account, "owner": owner, "next_step": next_step}
+    numbers = {"value": value, "created": created, "first_appointment": fa_a,
+               "next_step_date": next_step_date, "closed": closed_a}
+    deals = pd.DataFrame({
+        "row": np.array([row for row, _ in kept], dtype=np.int64)[keep],
+        **{name: np.array(texts[name], dtype=object)[keep] for name in texts},
+        "stage": stage_a[keep], "status": status_a[keep],
+        **{name: np.asarray(numbers[name], dtype=np.float64)[keep] for name in numbers},
+    })[list(DEAL_COLUMNS)]
     deals, duplicate_issues = _drop_duplicate_ids(tab, deals, lang)
     if duplicate_issues:  # a row left out as a duplicate needs no warning about its dates
         dropped = {i.row for i in duplicate_issues}
@@ -407,21 +432,29 @@ DUPLICATE_ROWS_SHOWN = 10
 
 def _drop_duplicate_ids(tab: str, deals: pd.DataFrame,
                         lang: Lang) -> tuple[pd.DataFrame, list[Issue]]:
-    if deals.empty:
+    ids: list[str] = deals["deal_id"].tolist()
+    keys = [deal_id.strip().casefold() for deal_id in ids]
+    if len(set(keys)) == len(keys):
         return deals, []
-    keys = deals["deal_id"].str.strip().str.casefold()
-    dup = keys.duplicated(keep=False)
+    groups: dict[str, list[int]] = {}
+    for n, key in enumerate(keys):
+        groups.setdefault(key, []).append(n)
+    rows_of: list[int] = deals["row"].tolist()
     issues: list[Issue] = []
     header = _header_name(COLUMNS[0], lang)
-    for key, group in deals[dup].groupby(keys[dup], sort=False):
-        rows = [int(r) for r in group["row"]]
-        for row, deal_id in zip(rows, group["deal_id"], strict=True):
+    dup = np.zeros(len(keys), dtype=bool)
+    for key, members in groups.items():
+        if len(members) < 2:
+            continue
+        dup[members] = True
+        rows = [rows_of[n] for n in members]
+        for n, row in zip(members, rows, strict=True):
             others = [str(r) for r in rows if r != row]
             more = len(others) - DUPLICATE_ROWS_SHOWN
             listed = ", ".join(others[:DUPLICATE_ROWS_SHOWN]) + (
                 f" and {more} more" if more > 0 else "")
             message = f"duplicate Deal ID (also in row {listed})"
-            issues.append(Issue(tab, row, header, deal_id, message, "error",
+            issues.append(Issue(tab, row, header, ids[n], message, "error",
                                 f"a Deal ID used by no other row ({key!r})"))
     return deals[~dup].reset_index(drop=True), issues
 

@@ -306,17 +306,27 @@ def render_focus(result: FunnelResult, lang: Lang) -> Rows:
     columns = [focus[name].tolist() for name in (
         "deal_id", "account", "owner", "stage", "codes", "cycle_end", "next_step_date",
         "first_appointment", "value")]
+    day = _Days()
     for deal_id, account, owner, stage, codes, end, nsd, fa, value in zip(*columns, strict=True):
         rows.append([
             deal_id, account, owner, stage_label(stage, lang), ", ".join(codes),
             "; ".join(_sentence(c, nsd, fa, today, limit, lang) for c in codes),
-            _day(end), _day(nsd), _day(fa), None if math.isnan(value) else value,
+            day(end), day(nsd), day(fa), None if math.isnan(value) else value,
         ])
     return rows
 
 
-def _day(serial: float) -> dt.date | None:
-    return None if math.isnan(serial) else from_serial(serial)
+class _Days(dict[float, dt.date]):
+    """Serial day number → date (None for NaN), each distinct day worked out once: a long
+    Focus tab holds a few hundred distinct days in tens of thousands of cells."""
+
+    def __call__(self, serial: float) -> dt.date | None:
+        if math.isnan(serial):
+            return None
+        day = self.get(serial)
+        if day is None:
+            day = self[serial] = from_serial(serial)
+        return day
 
 
 def history_header(lang: Lang) -> list[Cell]:

@@ -271,27 +271,48 @@ def cell_xml(ref: str, value: Cell, styles: Styles) -> str:
     return _text_cell(ref, str(value))
 
 
+def _plain(text: str) -> bool:
+    """True when text needs no escaping and holds no character XML forbids."""
+    if text.isascii() and text.isprintable():
+        return "&" not in text and "<" not in text and ">" not in text
+    return False
+
+
 def sheet_data_xml(rows: Iterable[list[Cell]], styles: Styles) -> tuple[str, str]:
-    """The ``<sheetData>`` element for the rows and the dimension ref they cover."""
+    """The ``<sheetData>`` element for the rows and the dimension ref they cover.
+
+    Text, whole numbers and dates take a fast path: a row's texts are checked for markup
+    once, and each date's cell value is worked out once per distinct date.
+    """
     parts = ["<sheetData>"]
     letters: list[str] = []
     last_row = 0
     width = 0
+    dates: dict[dt.date, str] = {}
     for r, row in enumerate(rows, start=1):
         while len(letters) < len(row):
             letters.append(column_letter(len(letters)))
+        plain = _plain("".join([v for v in row if type(v) is str]))
         cells = []
         for c, value in enumerate(row):
             kind = type(value)
             if value is None or (kind is str and not value):
                 continue
-            ref = f"{letters[c]}{r}"
             if kind is str:
-                cells.append(_text_cell(ref, value))  # type: ignore[arg-type]
-            elif kind is int:
-                cells.append(f'<c r="{ref}"><v>{value}</v></c>')
+                text = value if plain else _xml_text(value)  # type: ignore[arg-type]
+                cells.append(f'<c r="{letters[c]}{r}" t="inlineStr"><is><t xml:space="preserve">'
+                             f"{text}</t></is></c>")
+            elif kind is int or (kind is float and value.is_integer()  # type: ignore[union-attr]
+                                 and abs(value) < 1e15):  # type: ignore[arg-type]
+                cells.append(f'<c r="{letters[c]}{r}"><v>{int(value)}</v></c>')  # type: ignore[arg-type]
+            elif kind is dt.date:
+                tail = dates.get(value)  # type: ignore[arg-type]
+                if tail is None:
+                    whole = cell_xml("A1", value, styles)
+                    tail = dates[value] = whole[whole.index('"', 6) + 1:]  # type: ignore[index]
+                cells.append(f'<c r="{letters[c]}{r}"{tail}')
             else:
-                cells.append(cell_xml(ref, value, styles))
+                cells.append(cell_xml(f"{letters[c]}{r}", value, styles))
         if cells:
             parts.append(f'<row r="{r}">{"".join(cells)}</row>')
             last_row = r
