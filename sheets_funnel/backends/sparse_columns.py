@@ -106,17 +106,15 @@ def expand(rows: Rows, columns: list[int]) -> Rows:
     while same < len(columns) and columns[same] == same:
         same += 1
     far = list(enumerate(columns))[same:]
-    out: Rows = []
-    for row in rows:
-        head = row[:same]
+    for row in rows:  # in place: the rows read are not copied
         values = [(old, row[new]) for new, old in far
                   if new < len(row) and row[new] is not None and row[new] != ""]
+        del row[same:]
         if values:
-            head.extend([""] * (values[-1][0] + 1 - same))
+            row.extend([""] * (values[-1][0] + 1 - same))
             for old, value in values:
-                head[old] = value
-        out.append(head)
-    return out
+                row[old] = value
+    return rows
 
 
 def open_book(path: Path, parts: Mapping[str, str],
