@@ -101,7 +101,8 @@ def cell_data(value: Cell) -> dict[str, Any]:
     return data
 
 
-def _row_data(row: Sequence[Cell]) -> dict[str, Any]:
+def row_data(row: Sequence[Cell]) -> dict[str, Any]:
+    """One ``RowData`` with the values (only) of ``row``; trailing blanks are left out."""
     values = [cell_value(v) for v in row]
     while values and values[-1] is None:
         values.pop()
@@ -112,7 +113,7 @@ def value_request(sheet_id: int, rows: Rows, first_row: int = 0) -> dict[str, An
     """One ``updateCells`` that sets the values (only) of ``rows`` from row ``first_row``."""
     return {"updateCells": {
         "start": {"sheetId": sheet_id, "rowIndex": first_row, "columnIndex": 0},
-        "rows": [_row_data(r) for r in rows], "fields": "userEnteredValue"}}
+        "rows": [row_data(r) for r in rows], "fields": "userEnteredValue"}}
 
 
 def _column_runs(rows: Rows, col: int) -> list[tuple[int, int, str]]:

@@ -13,6 +13,7 @@ user's other than these are left alone.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import Any
 
 from ..cells import Heading, Rows
@@ -41,7 +42,7 @@ from ..templates import (
     pipeline_header,
 )
 from ..vocabulary import VOCABULARY
-from .google_cells import SheetInfo, content_requests, format_requests, sheets_of, value_request
+from .google_cells import content_requests, format_requests, sheets_of, value_request
 from .gsheets import GoogleSheet
 
 _RED = {"red": 0.973, "green": 0.796, "blue": 0.678}
@@ -64,15 +65,26 @@ def _column(sheet_id: int, col: int, first_row: int = 1) -> dict[str, Any]:
             "endColumnIndex": col + 1}
 
 
-def layout_requests(lang: Lang, sheets: list[SheetInfo],
+def _on_sheet(metadata: Mapping[str, Any], sheet_id: int, key: str) -> list[Any]:
+    """The ``charts`` or ``conditionalFormats`` the metadata lists for one tab."""
+    for sheet in metadata.get("sheets", []):
+        if sheet.get("properties", {}).get("sheetId") == sheet_id:
+            return list(sheet.get(key, []))
+    return []
+
+
+def layout_requests(lang: Lang, metadata: Mapping[str, Any],
                     owned: dict[str, Rows]) -> list[dict[str, Any]]:
     """The batchUpdate requests that lay the spreadsheet out (see the module docstring).
 
-    ``owned`` is the first content of the owned tabs (as a refresh renders them).
+    ``metadata`` is the spreadsheet as it is now: tabs, the funnel chart and the flag
+    colouring it already has are not added again, so after a failed attempt that may
+    have been applied the requests can be rebuilt and sent again. ``owned`` is the first
+    content of the owned tabs (as a refresh renders them).
     """
     choices = {"stage": STAGE_CHOICES[lang], "status": STATUS_CHOICES[lang]}
     tabs: TabNames = TABS[lang]
-    by_title = {s.title: s.sheet_id for s in sheets}
+    by_title = {s.title: s.sheet_id for s in sheets_of(metadata)}
     next_id = max(by_title.values(), default=0) + 1
     requests: list[dict[str, Any]] = []
     ids: dict[str, int] = {}
@@ -115,12 +127,13 @@ def layout_requests(lang: Lang, sheets: list[SheetInfo],
                 "condition": {"type": "ONE_OF_LIST",
                               "values": [{"userEnteredValue": v} for v in choices[column.field]]},
                 "strict": False, "showCustomUi": True}}})
-    requests.append({"addConditionalFormatRule": {"index": 0, "rule": {
-        "ranges": [{"sheetId": pipe, "startRowIndex": 1, "startColumnIndex": 0,
-                    "endColumnIndex": FLAGS_COLUMN + 1}],
-        "booleanRule": {"condition": {"type": "CUSTOM_FORMULA",
-                                      "values": [{"userEnteredValue": flagged_rule()}]},
-                        "format": {"backgroundColor": _RED}}}}})
+    condition = {"type": "CUSTOM_FORMULA", "values": [{"userEnteredValue": flagged_rule()}]}
+    if not any(rule.get("booleanRule", {}).get("condition") == condition
+               for rule in _on_sheet(metadata, pipe, "conditionalFormats")):
+        requests.append({"addConditionalFormatRule": {"index": 0, "rule": {
+            "ranges": [{"sheetId": pipe, "startRowIndex": 1, "startColumnIndex": 0,
+                        "endColumnIndex": FLAGS_COLUMN + 1}],
+            "booleanRule": {"condition": condition, "format": {"backgroundColor": _RED}}}}})
     settings: Rows = [[Heading(h) for h in VOCABULARY[lang].settings_header]]
     settings += [[k.name(lang), None, k.default(lang)] for k in SETTINGS]
     settings += [[], list(VOCABULARY[lang].mapping_example)]
@@ -128,8 +141,13 @@ def layout_requests(lang: Lang, sheets: list[SheetInfo],
     for title, rows in owned.items():
         if title in ids:
             requests += content_requests(ids[title], rows)
-    requests += funnel_charts(ids[tabs.funnel], lang)
-    requests.append(trend_chart(ids[tabs.history], lang))
+    charts = [(ids[tabs.funnel], c) for c in funnel_charts(ids[tabs.funnel], lang)]
+    charts.append((ids[tabs.history], trend_chart(ids[tabs.history], lang)))
+    for host, chart in charts:
+        title = chart["addChart"]["chart"]["spec"]["title"]
+        if not any(c.get("spec", {}).get("title") == title
+                   for c in _on_sheet(metadata, host, "charts")):
+            requests.append(chart)
     return requests
 
 
@@ -193,7 +211,9 @@ def lay_out(sheet: GoogleSheet, lang: Lang) -> list[str]:
     """Lay out a Google spreadsheet like the template; returns the tabs it set up.
 
     Refuses (WorkbookUnusable, nothing written) when its Pipeline tab
-    already holds deal rows. Costs at most three API requests.
+    already holds deal rows. Costs at most three API requests; a failed write that may
+    have been applied is followed by a fresh look at the spreadsheet, and only what is
+    still missing is sent again.
     """
     from ..cells import is_blank
 
@@ -207,8 +227,9 @@ def lay_out(sheet: GoogleSheet, lang: Lang) -> list[str]:
                 f"the {tabs.pipeline!r} tab of {sheet.label} already holds {filled} deal row(s); "
                 "'new --google' only lays out a spreadsheet whose pipeline is empty"
             )
-    requests = layout_requests(lang, sheets_of(sheet.metadata()), first_owned_content(lang))
-    sheet.batch_update(requests, "laying out the spreadsheet")
+    owned = first_owned_content(lang)
+    sheet.batch_update(layout_requests(lang, sheet.metadata(), owned), "laying out the spreadsheet",
+                       before_retry=lambda: layout_requests(lang, sheet.refetch_metadata(), owned))
     return [tabs.pipeline, tabs.settings, tabs.funnel, tabs.focus, tabs.history]
 
 

@@ -1,14 +1,18 @@
-"""A Google Sheet, through gspread (the ``google`` extra).
+"""A Google Sheet, through gspread's HTTP client (the ``google`` extra).
 
-A refresh costs three API requests whatever the pipeline's size: the
-spreadsheet's metadata, one ``values:batchGet`` of the input tabs (raw
-values, dates as serial numbers), and one ``spreadsheets:batchUpdate`` that
-creates missing owned tabs and rewrites all of them. The API applies a
-batchUpdate entirely or not at all, so a failed or retried write never
-leaves a half-written tab. Rate limits (429), server errors (500, 502, 503,
-504) and timeouts are retried with jittered exponential backoff, a bounded
-number of times. Given a ``limiter`` (:mod:`.google_quota`), every HTTP request
-first takes a slot under the identity's per-minute quotas.
+A refresh costs three API requests whatever the pipeline's size, as long as
+the write fits one request of at most ``max_request_bytes`` (2 MB, Google's
+advice): the spreadsheet's metadata (only the fields needed), one
+``values:batchGet`` of the input tabs (raw values, dates as serial
+numbers), and one ``spreadsheets:batchUpdate`` that creates missing owned
+tabs and rewrites all of them. The API applies a batchUpdate entirely or not
+at all. A larger write goes through hidden staging tabs in several requests
+and one final swap (see :mod:`.google_write`), so no reader ever sees a
+half-written tab. Answers come gzip-compressed. Rate limits (429), server
+errors (500, 502, 503, 504) and timeouts are retried (see :mod:`.retry`).
+Every HTTP request goes through :class:`.google_http.ApiClient`, which, given
+a ``limiter`` (:mod:`.google_quota`), first takes a slot under the identity's
+per-minute quotas.
 """
 
 from __future__ import annotations
@@ -19,11 +23,11 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from ..cells import Rows
-from ..errors import BackendMissing, SheetsFunnelError, WorkbookUnusable
-from . import google_cells
-from .google_auth import CredentialsError, load_credentials
-from .google_endpoint import api_base_url, redirect_url
-from .google_quota import RateLimiter, request_kind
+from ..errors import SheetsFunnelError, WorkbookUnusable
+from . import google_cells, google_write
+from .google_auth import CredentialsError
+from .google_http import WRITE_TIMEOUT, ApiClient, Traffic, compact_json
+from .google_quota import RateLimiter
 from .retry import RetryableError, RetryPolicy
 
 T = TypeVar("T")
@@ -34,6 +38,19 @@ READ_PARAMS = {
     "dateTimeRenderOption": "SERIAL_NUMBER",
     "majorDimension": "ROWS",
 }
+#: What a refresh needs to know of the spreadsheet: its title and, per tab, the properties,
+#: the protected ranges, the charts and the conditional formats (for laying it out).
+METADATA_FIELDS = (
+    "properties.title,sheets(properties(sheetId,title,index,hidden,"
+    "gridProperties(rowCount,columnCount)),protectedRanges(range,warningOnly,"
+    "requestingUserCanEdit),charts(chartId,spec.title),conditionalFormats)"
+)
+PROTECTED_MESSAGE = "protected cell or object"
+EXPIRED = ("your Google credentials expired or were revoked: sign in again / issue a new key")
+
+
+class ProtectedTab(WorkbookUnusable):
+    """A tab sheets-funnel writes is protected from its account."""
 
 
 def quote_tab(title: str) -> str:
@@ -41,42 +58,19 @@ def quote_tab(title: str) -> str:
     return "'" + title.replace("'", "''") + "'"
 
 
-def _http_client_class(base_url: str | None, limiter: RateLimiter | None = None) -> type[Any]:
-    from gspread.http_client import HTTPClient
-
-    if base_url is None and limiter is None:
-        return HTTPClient
-
-    class FunnelHTTPClient(HTTPClient):
-        """Sends the requests to ``$SHEETS_FUNNEL_GOOGLE_API`` instead of Google's hosts when
-        set, and paces them with the identity's quota limiter when given one."""
-
-        def request(self, method: str, endpoint: str, *args: Any, **kwargs: Any) -> Any:
-            if base_url is not None:
-                endpoint = redirect_url(endpoint, base_url)
-            if limiter is None:
-                return super().request(method, endpoint, *args, **kwargs)
-            with limiter.request(request_kind(method)):
-                return super().request(method, endpoint, *args, **kwargs)
-
-    return FunnelHTTPClient
-
-
 class GoogleSheet:
     """A Google spreadsheet, by id."""
 
     def __init__(self, spreadsheet_id: str, credentials: str | os.PathLike[str] | None = None,
-                 *, retry: RetryPolicy | None = None, timeout: float = 120.0,
+                 *, retry: RetryPolicy | None = None,
                  max_cells: int = google_cells.MAX_CELLS,
+                 max_request_bytes: int = google_write.MAX_REQUEST_BYTES,
                  limiter: RateLimiter | None = None) -> None:
         self.spreadsheet_id = spreadsheet_id
-        self._limiter = limiter
-        self._credentials_file = credentials
+        self.api = ApiClient(spreadsheet_id, credentials, limiter)
         self._retry = retry or RetryPolicy()
-        self._timeout = timeout
         self._max_cells = max_cells
-        self._http: Any = None
-        self._creds: Any = None
+        self._max_request_bytes = max_request_bytes
         self._metadata: Mapping[str, Any] | None = None
 
     @property
@@ -85,24 +79,14 @@ class GoogleSheet:
         title = (self._metadata or {}).get("properties", {}).get("title")
         return f"{title} ({self.spreadsheet_id})" if title else self.spreadsheet_id
 
-    def _client(self) -> Any:
-        if self._http is None:
-            try:
-                import gspread
-            except ImportError:
-                raise BackendMissing(
-                    "Google Sheets needs more packages: pip install 'sheets-funnel[google]'"
-                ) from None
-            self._creds = load_credentials(self._credentials_file)
-            client = gspread.Client(auth=self._creds,
-                                    http_client=_http_client_class(api_base_url(), self._limiter))
-            client.http_client.set_timeout(self._timeout)
-            self._http = client.http_client
-        return self._http
+    @property
+    def traffic(self) -> Traffic:
+        """Requests sent so far and bytes each way."""
+        return self.api.traffic
 
     def _call(self, what: str, call: Callable[[], T],
               before_retry: Callable[[], None] | None = None) -> T:
-        """Run one API call with bounded retries, turning failures into clear errors."""
+        """Run one API call with retries, turning failures into clear errors."""
         import requests
         from google.auth.exceptions import RefreshError, TransportError
         from gspread.exceptions import APIError
@@ -113,22 +97,21 @@ class GoogleSheet:
             except APIError as exc:
                 status = exc.response.status_code
                 if status in RETRYABLE_STATUS:
-                    raise RetryableError(f"HTTP {status}", _retry_after(exc.response)) from None
+                    raise RetryableError(f"HTTP {status}", _retry_after(exc.response),
+                                         quota=status == 429) from None
                 raise self._api_error(what, status, exc) from None
             except (requests.Timeout, requests.ConnectionError, TransportError) as exc:
                 raise RetryableError(type(exc).__name__) from None
             except RefreshError as exc:
-                raise CredentialsError(
-                    f"Google refused the credentials ({_first_line(exc)}); check the key file "
-                    "or sign in again"
-                ) from None
+                raise CredentialsError(f"{EXPIRED} (Google said: {_first_line(exc)})") from None
 
         try:
             return self._retry.run(what, attempt, before_retry)
         except RetryableError as exc:
+            reason = "quota exceeded" if exc.quota else f"{exc}"
             raise SheetsFunnelError(
-                f"Google Sheets was unavailable while {what} ({exc}, {self._retry.attempts} "
-                "attempts); nothing was written, try again later"
+                f"Google Sheets was unavailable while {what} ({reason}, {exc.attempts} attempts "
+                f"over {exc.seconds:.0f} s); nothing was written, try again later"
             ) from None
 
     def _api_error(self, what: str, status: int, exc: Any) -> SheetsFunnelError:
@@ -136,71 +119,152 @@ class GoogleSheet:
         sid = self.spreadsheet_id
         if status == 404:
             return WorkbookUnusable(f"Google spreadsheet {sid} was not found; check the id or URL")
-        if status in (401, 403):
-            account = getattr(self._creds, "service_account_email", None)
-            hint = f"share it with {account} as an editor" if account else (
-                "share it with your account as an editor")
+        if status == 401:
+            return CredentialsError(EXPIRED)
+        if status in (400, 403) and PROTECTED_MESSAGE in message:
+            return ProtectedTab(self._protected_message(None))
+        if status == 403:
+            hint = f"share it with {self._account() or 'your account'} as an editor"
             return WorkbookUnusable(f"no access to Google spreadsheet {sid} ({message}); {hint}")
         return SheetsFunnelError(f"Google Sheets refused the request while {what}: {message}")
 
+    def _account(self) -> str | None:
+        return getattr(self.api.credentials, "service_account_email", None)
+
+    def _protected_message(self, title: str | None) -> str:
+        account = self._account()
+        who = f"the sheets-funnel account ({account})" if account else "the sheets-funnel account"
+        tab = f"tab {title}" if title else "a tab sheets-funnel writes"
+        return f"{tab} is protected: let {who} edit it"
+
     def _fetch_metadata(self) -> Mapping[str, Any]:
-        http = self._client()
         self._metadata = self._call(
             "reading the spreadsheet's tabs",
-            lambda: http.fetch_sheet_metadata(self.spreadsheet_id))
+            lambda: self.api.request("GET", params={"fields": METADATA_FIELDS}))
         return self._metadata
 
     def metadata(self) -> Mapping[str, Any]:
         """The spreadsheet's metadata (fetched once and kept until the next write)."""
         return self._metadata or self._fetch_metadata()
 
+    def refetch_metadata(self) -> Mapping[str, Any]:
+        """The spreadsheet's metadata as it is now."""
+        return self._fetch_metadata()
+
     def tab_names(self) -> list[str]:
-        """The spreadsheet's tab names in order (one metadata request, kept for the write)."""
-        metadata = self._metadata or self._fetch_metadata()
-        return [s.title for s in google_cells.sheets_of(metadata)]
+        """The spreadsheet's tab names in order, leaving out staging tabs of an unfinished
+        write (one metadata request, kept for the write)."""
+        return [s.title for s in google_cells.sheets_of(self.metadata())
+                if not google_write.is_staging(s.title)]
 
     def read(self, tabs: Sequence[str]) -> dict[str, Rows]:
         """The raw values of each named tab that exists, in one ``values:batchGet``."""
         present = [t for t in tabs if t in self.tab_names()]
         if not present:
             return {}
-        http = self._client()
-        answer = self._call(
-            "reading the tabs",
-            lambda: http.values_batch_get(self.spreadsheet_id, [quote_tab(t) for t in present],
-                                          params=dict(READ_PARAMS)))
+        params = [*READ_PARAMS.items(), *(("ranges", quote_tab(t)) for t in present)]
+        answer = self._call("reading the tabs",
+                            lambda: self.api.request("GET", "/values:batchGet", params=params))
         ranges = answer.get("valueRanges", [])
         return {tab: list(block.get("values", [])) for tab, block in zip(present, ranges,
                                                                          strict=True)}
 
+    def _check_not_protected(self, titles: Sequence[str]) -> None:
+        for sheet in self.metadata().get("sheets", []):
+            title = sheet.get("properties", {}).get("title")
+            if title not in titles:
+                continue
+            for protected in sheet.get("protectedRanges", []):
+                if not protected.get("warningOnly") and not protected.get(
+                        "requestingUserCanEdit", True):
+                    raise ProtectedTab(self._protected_message(str(title)))
+
     def write(self, tabs: Mapping[str, Rows]) -> None:
-        """Rewrite the owned tabs (creating missing ones) in one atomic batchUpdate."""
-        http = self._client()
-        body: dict[str, Any] = {}
+        """Rewrite the owned tabs (creating missing ones), all at once for any reader.
 
-        def build() -> None:
-            sheets = google_cells.sheets_of(self._metadata or self._fetch_metadata())
-            try:
-                body["requests"] = google_cells.write_requests(tabs, sheets, self._max_cells)
-            except google_cells.TooManyCells as exc:
-                raise SheetsFunnelError(f"{exc}; nothing was written") from None
-
-        def rebuild_after_failure() -> None:
-            # The failed attempt may have been applied after all: see the tabs as they are now.
+        One batchUpdate when it fits ``max_request_bytes``, else staging tabs written in
+        several requests and one final swap (see :mod:`.google_write`). A failed request
+        may have been applied after all, so before trying again the spreadsheet is read
+        back: a single write is rebuilt for the tabs as they are now; a staging request
+        (rewriting cells of the staging tabs only) is repeated as it was; the final swap is
+        repeated only while the staging tabs are still there.
+        """
+        self._check_not_protected(list(tabs))
+        try:
+            self._write(tabs)
+        except ProtectedTab:
+            # protected since the tabs were read: name the tab when the metadata shows it
             self._fetch_metadata()
-            build()
+            self._check_not_protected(list(tabs))
+            raise
+        finally:
+            self._metadata = None
 
-        build()
-        self._call("writing the owned tabs",
-                   lambda: http.batch_update(self.spreadsheet_id, body),
-                   before_retry=rebuild_after_failure)
-        self._metadata = None
+    def _write(self, tabs: Mapping[str, Rows]) -> None:
+        bodies = self._plan(tabs)
+        if len(bodies) == 1:
+            self._send("writing the owned tabs", bodies[0], rebuild=lambda: self._plan(tabs)[0])
+        else:
+            count = len(bodies)
+            self._send(f"preparing the staging tabs (request 1 of {count})", bodies[0],
+                       rebuild=lambda: self._plan(tabs)[0])
+            for number, body in enumerate(bodies[1:-1], 2):
+                self._send(f"writing the staging tabs (request {number} of {count})", body)
+            self._send(f"swapping in the new tabs (request {count} of {count})", bodies[-1],
+                       applied=self._staging_gone)
 
-    def batch_update(self, requests: list[dict[str, Any]], what: str) -> Any:
-        """Send one spreadsheets.batchUpdate (used to lay out a new spreadsheet)."""
-        http = self._client()
-        return self._call(what, lambda: http.batch_update(self.spreadsheet_id,
-                                                          {"requests": requests}))
+    def _plan(self, tabs: Mapping[str, Rows]) -> list[bytes]:
+        sheets = google_cells.sheets_of(self.metadata())
+        try:
+            return google_write.write_bodies(tabs, sheets, self._max_cells,
+                                             self._max_request_bytes)
+        except google_cells.TooManyCells as exc:
+            raise SheetsFunnelError(f"{exc}; nothing was written") from None
+
+    def _staging_gone(self) -> bool:
+        return not any(google_write.is_staging(s.title)
+                       for s in google_cells.sheets_of(self.metadata()))
+
+    def _send(self, what: str, body: bytes, *, rebuild: Callable[[], bytes] | None = None,
+              applied: Callable[[], bool] | None = None) -> None:
+        """Send one write; before a retry read the spreadsheet back, then send what
+        ``rebuild`` makes of it, or nothing when ``applied`` says the failed attempt landed."""
+        current = [body]
+        landed = [False]
+
+        def before_retry() -> None:
+            if rebuild is None and applied is None:
+                return
+            self._fetch_metadata()
+            if rebuild is not None:
+                current[0] = rebuild()
+            if applied is not None:
+                landed[0] = applied()
+
+        def send() -> Any:
+            if landed[0]:
+                return None
+            return self.api.request("POST", ":batchUpdate", body=current[0],
+                                    timeout=WRITE_TIMEOUT)
+
+        self._call(what, send, before_retry)
+
+    def batch_update(self, requests: list[dict[str, Any]], what: str,
+                     before_retry: Callable[[], list[dict[str, Any]]] | None = None) -> Any:
+        """Send one spreadsheets.batchUpdate (used to lay out a new spreadsheet).
+
+        ``before_retry`` gives the requests to send instead after a failed attempt (it may
+        have been applied after all).
+        """
+        body = [compact_json({"requests": requests})]
+
+        def rebuild() -> None:
+            if before_retry is not None:
+                body[0] = compact_json({"requests": before_retry()})
+
+        return self._call(what, lambda: self.api.request("POST", ":batchUpdate", body=body[0],
+                                                         timeout=WRITE_TIMEOUT),
+                          before_retry=rebuild)
 
 
 def _retry_after(response: Any) -> float | None:

@@ -107,3 +107,23 @@ def test_not_a_google_location(cli, tmp_path):
     result = cli("new", "--google", "pipeline.xlsx")
     assert result.code == 1
     assert "is not a Google Sheets URL or spreadsheet id" in result.err
+
+
+def test_a_lost_reply_is_retried_without_a_second_chart_or_rule(fake, user_credentials):
+    from sheets_funnel.backends.google_layout import lay_out as lay_out_sheet
+    from sheets_funnel.backends.gsheets import GoogleSheet
+    from sheets_funnel.backends.retry import RetryPolicy
+
+    sid = fake.create_spreadsheet("Team")
+    fake.lose_next_replies(1)  # the layout is applied, but its answer never arrives
+    sheet = GoogleSheet(sid, user_credentials, retry=RetryPolicy(sleep=lambda s: None))
+    lay_out_sheet(sheet, "en")
+    posts = [c for c in api_calls(fake) if c[0] == "POST"]
+    assert len(posts) == 2  # the lost one and the retry
+    book = fake.spreadsheet(sid)
+    assert len(book.sheet("Funnel").charts) == 1
+    assert len(book.sheet("Pipeline").conditional_formats) == 1
+    titles = [s["properties"]["title"] for s in fake.metadata(sid)["sheets"]]
+    assert sorted(titles) == sorted(["Sheet1", "Pipeline", "Settings", "Funnel", "Focus",
+                                     "History"])
+    assert fake.values(sid, "Pipeline")[0] == [*HEADER, "Flags"]

@@ -172,7 +172,7 @@ def test_wrong_token_is_refused_with_a_clear_message_and_no_secret(
                                  "token_uri": "https://oauth2.googleapis.com/token"}))
     result = run_refresh(cli, sid, creds)
     assert result.code == 1
-    assert "Google refused the credentials" in result.err
+    assert "your Google credentials expired or were revoked: sign in again" in result.err
     assert "very-secret-value" not in result.err + result.out
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .a1 import format_range
-from .errors import ApiError, bad_request
+from .errors import ApiError, bad_request, protected
 from .fields import Path, apply_mask, get_path, parse_mask
 from .metadata import sheet_properties, spreadsheet_document
 from .model import DEFAULT_COLUMNS, DEFAULT_ROWS, Sheet, Spreadsheet
@@ -45,9 +45,15 @@ Bounds = tuple[int, int, int, int]
 
 
 class _Batch:
-    def __init__(self, book: Spreadsheet, rng: random.Random) -> None:
+    def __init__(self, book: Spreadsheet, rng: random.Random, caller: str = "") -> None:
         self.book = book
         self.rng = rng
+        self.caller = caller
+
+    def check_editable(self, sheet: Sheet, row: int | None = None, col: int | None = None) -> None:
+        """Refuse, as Google does, a change inside a range protected from the caller."""
+        if sheet.protected_ranges and sheet.protection(row, col, self.caller) is not None:
+            raise protected()
 
     # --- lookups ---------------------------------------------------------------------------
 
@@ -147,6 +153,7 @@ class _Batch:
 
     def delete_sheet(self, req: dict[str, Any]) -> dict[str, Any]:
         sheet = self.sheet(req.get("sheetId"))
+        self.check_editable(sheet)
         if len(self.book.sheets) == 1:
             raise RequestError("You can't remove all the sheets in a document.")
         self.book.sheets.remove(sheet)
@@ -156,6 +163,7 @@ class _Batch:
     def update_sheet_properties(self, req: dict[str, Any]) -> dict[str, Any]:
         props = req.get("properties") or {}
         sheet = self.sheet(props.get("sheetId"))
+        self.check_editable(sheet)
         paths = self._mask(req)
         merged = apply_mask(sheet.properties, props, paths)
         merged["sheetId"] = sheet.sheet_id
@@ -203,6 +211,7 @@ class _Batch:
         entered = src.get("userEnteredValue")
         if entered is not None and (not isinstance(entered, dict) or len(entered) != 1):
             raise RequestError("userEnteredValue must set exactly one kind of value")
+        self.check_editable(sheet, row, col)
         cell = sheet.cell(row, col)
         old = cell.data if cell else {}
         data = apply_mask(old, src, paths)
@@ -276,6 +285,56 @@ class _Batch:
     def repeat_cell(self, req: dict[str, Any]) -> dict[str, Any]:
         sheet, bounds = self.grid_range(req.get("range") or {})
         self._paint(sheet, bounds, req.get("cell") or {}, self._mask(req))
+        return {}
+
+    def add_protected_range(self, req: dict[str, Any]) -> dict[str, Any]:
+        """Protect a range (a whole sheet when it names only the sheet); the caller can
+        edit it, like the owner."""
+        protection = dict(req.get("protectedRange") or {})
+        sheet, _ = self.grid_range(protection.get("range") or {})
+        taken = {p["protectedRangeId"] for s in self.book.sheets for p in s.protected_ranges}
+        protection["protectedRangeId"] = self.new_id(taken)
+        editors = dict(protection.get("editors") or {})
+        users = list(editors.get("users") or [])
+        if self.caller and self.caller not in users:
+            users.append(self.caller)
+        if users:
+            editors["users"] = users
+        protection["editors"] = editors
+        sheet.protected_ranges.append(protection)
+        return {"addProtectedRange": {"protectedRange": protection}}
+
+    def copy_paste(self, req: dict[str, Any]) -> dict[str, Any]:
+        """Copy a range's cells to another place (values, formulas, formats, validations).
+
+        Only ``pasteOrientation`` NORMAL is modelled, and formulas only where the copy does
+        not move them (relative references would need rewriting).
+        """
+        source, (r0, r1, c0, c1) = self.grid_range(req.get("source") or {})
+        dest = req.get("destination") or {}
+        target = self.sheet(dest.get("sheetId"))
+        d0, e0 = int(dest.get("startRowIndex", 0)), int(dest.get("startColumnIndex", 0))
+        self.grid_range({"sheetId": target.sheet_id, "startRowIndex": d0,
+                         "endRowIndex": d0 + r1 - r0, "startColumnIndex": e0,
+                         "endColumnIndex": e0 + c1 - c0})
+        kind = req.get("pasteType", "PASTE_NORMAL")
+        paths: dict[str, list[Path]] = {
+            "PASTE_NORMAL": [(name,) for name in CELL_FIELDS],
+            "PASTE_VALUES": [("userEnteredValue",)],
+            "PASTE_FORMAT": [("userEnteredFormat",)],
+        }
+        if kind not in paths or req.get("pasteOrientation", "NORMAL") != "NORMAL":
+            raise RequestError(f"pasteType {kind} is not supported by this stand-in.")
+        moved = (d0, e0) != (r0, c0)
+        copies = {(r - r0, c - c0): cell for (r, c), cell in source.cells.items()
+                  if r0 <= r < r1 and c0 <= c < c1}
+        for row in range(r1 - r0):
+            for col in range(c1 - c0):
+                cell = copies.get((row, col))
+                data = dict(cell.data) if cell is not None else {}
+                if moved and "formulaValue" in (data.get("userEnteredValue") or {}):
+                    raise RequestError("Copying a formula to another place is not modelled.")
+                self._apply_cell(target, d0 + row, e0 + col, data, paths[kind])
         return {}
 
     def set_data_validation(self, req: dict[str, Any]) -> dict[str, Any]:
@@ -515,6 +574,8 @@ HANDLERS: dict[str, Handler] = {
     "updateCells": _Batch.update_cells,
     "appendCells": _Batch.append_cells,
     "repeatCell": _Batch.repeat_cell,
+    "copyPaste": _Batch.copy_paste,
+    "addProtectedRange": _Batch.add_protected_range,
     "setDataValidation": _Batch.set_data_validation,
     "appendDimension": _Batch.append_dimension,
     "insertDimension": _Batch.insert_dimension,
@@ -544,7 +605,7 @@ def _unknown_kind(i: int, name: str) -> ApiError:
 
 
 def apply_batch(
-    book: Spreadsheet, body: dict[str, Any], rng: random.Random
+    book: Spreadsheet, body: dict[str, Any], rng: random.Random, caller: str = ""
 ) -> tuple[Spreadsheet, dict[str, Any]]:
     """Apply a batch to a clone of ``book``; returns the clone and the response document.
 
@@ -556,7 +617,7 @@ def apply_batch(
     if not isinstance(requests, list):
         raise bad_request("Invalid JSON payload received. 'requests' must be a list.", "requests")
     work = book.clone()
-    batch = _Batch(work, rng)
+    batch = _Batch(work, rng, caller)
     replies: list[dict[str, Any]] = []
     for i, request in enumerate(requests):
         if not isinstance(request, dict) or not request:
@@ -580,7 +641,7 @@ def apply_batch(
         except RequestError as error:
             raise bad_request(f"Invalid requests[{i}].{kind}: {error}") from None
         except ApiError as error:
-            if error.code != 400:
+            if error.code != 400 or error.message == protected().message:
                 raise
             raise bad_request(f"Invalid requests[{i}].{kind}: {error.message}") from None
         except (TypeError, ValueError, KeyError) as error:

@@ -47,8 +47,10 @@ class ApiError(Exception):
         drive_reason: str | None = None,
         drive_location: str | None = None,
         headers: dict[str, str] | None = None,
+        reason: str | None = None,
     ) -> None:
         self.code = code
+        self.reason = reason
         self.message = message or DEFAULT_MESSAGES.get(code, "Unknown error.")
         self.details = details
         self.drive_reason = drive_reason
@@ -70,6 +72,10 @@ class ApiError(Exception):
                 item["locationType"] = "parameter"
             error["errors"] = [item]
             return {"error": error}
+        if self.reason is not None:
+            error["errors"] = [
+                {"message": self.message, "domain": "global", "reason": self.reason}
+            ]
         error["status"] = STATUS_NAMES.get(self.code, "UNKNOWN")
         if self.details:
             error["details"] = self.details
@@ -87,6 +93,43 @@ def bad_request(message: str, field: str | None = None) -> ApiError:
             }
         ]
     return ApiError(400, message, details=details)
+
+
+def payload_too_large(limit: int) -> ApiError:
+    """The answer to a request body over the size limit (10 MiB at Google), as Google's
+    front end sends it: the old-style ``errors`` list beside the status."""
+    return ApiError(
+        400, f"Request payload size exceeds the limit: {limit} bytes.", reason="badRequest"
+    )
+
+
+def unauthenticated(expired: bool) -> ApiError:
+    """The answer to an access token that expired or was revoked."""
+    message = (
+        "Request had invalid authentication credentials. Expected OAuth 2 access token, login "
+        "cookie or other valid authentication credential. See "
+        "https://developers.google.com/identity/sign-in/web/devconsole-project."
+    )
+    details = [
+        {
+            "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+            "reason": "ACCESS_TOKEN_EXPIRED" if expired else "ACCESS_TOKEN_TYPE_UNSUPPORTED",
+            "domain": "googleapis.com",
+            "metadata": {"service": "sheets.googleapis.com"},
+        }
+    ]
+    headers = {"WWW-Authenticate": 'Bearer realm="https://accounts.google.com/", '
+               'error="invalid_token"'}
+    return ApiError(401, message, details=details, headers=headers)
+
+
+def protected() -> ApiError:
+    """The answer to a write into a protected range the caller may not edit."""
+    return ApiError(
+        400,
+        "You are trying to edit a protected cell or object. Please contact the spreadsheet "
+        "owner to remove protection if you need to edit.",
+    )
 
 
 def not_found() -> ApiError:

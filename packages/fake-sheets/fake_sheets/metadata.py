@@ -85,9 +85,13 @@ def sheet_properties(sheet_id: int, title: str, index: int, rows: int, cols: int
 
 
 def spreadsheet_document(
-    book: Spreadsheet, include_grid_data: bool = False, ranges: list[str] | None = None
+    book: Spreadsheet,
+    include_grid_data: bool = False,
+    ranges: list[str] | None = None,
+    caller: str = "",
 ) -> dict[str, Any]:
-    """The full ``Spreadsheet`` resource."""
+    """The full ``Spreadsheet`` resource, as ``caller`` (who may or may not edit each
+    protected range) sees it."""
     wanted: dict[int, list[tuple[int, int, int, int]]] = {}
     for text in ranges or []:
         sheet, rng = resolve_range(book, text)
@@ -108,6 +112,12 @@ def spreadsheet_document(
             entry["basicFilter"] = copy.deepcopy(sheet.basic_filter)
         if sheet.charts:
             entry["charts"] = copy.deepcopy(sheet.charts)
+        if sheet.protected_ranges:
+            entry["protectedRanges"] = [
+                {**copy.deepcopy(p), "requestingUserCanEdit": bool(
+                    p.get("warningOnly") or caller in p.get("editors", {}).get("users", []))}
+                for p in sheet.protected_ranges
+            ]
         sheets.append(entry)
     return {
         "spreadsheetId": book.spreadsheet_id,

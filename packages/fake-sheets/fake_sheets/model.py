@@ -98,6 +98,7 @@ class Sheet:
     row_metadata: dict[int, dict[str, Any]] = field(default_factory=dict)
     column_metadata: dict[int, dict[str, Any]] = field(default_factory=dict)
     basic_filter: dict[str, Any] | None = None
+    protected_ranges: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def sheet_id(self) -> int:
@@ -118,6 +119,30 @@ class Sheet:
     def column_count(self) -> int:
         """Columns in the grid."""
         return int(self.properties["gridProperties"]["columnCount"])
+
+    def protection(self, row: int | None, col: int | None, caller: str) -> dict[str, Any] | None:
+        """The protected range that keeps ``caller`` from editing cell (row, col) — or, with
+        None for both, from changing the sheet itself (a protection of the whole sheet)."""
+        for protected in self.protected_ranges:
+            if protected.get("warningOnly") or caller in protected.get("editors", {}).get(
+                "users", []
+            ):
+                continue
+            grid = protected.get("range") or {}
+            if row is None or col is None:
+                whole = not ({"startRowIndex", "endRowIndex", "startColumnIndex",
+                              "endColumnIndex"} & set(grid))
+                if whole:
+                    return protected
+                continue
+            if (
+                grid.get("startRowIndex", 0) <= row < grid.get("endRowIndex", self.row_count)
+                and grid.get("startColumnIndex", 0)
+                <= col
+                < grid.get("endColumnIndex", self.column_count)
+            ):
+                return protected
+        return None
 
     def set_grid(self, rows: int, columns: int) -> None:
         """Resize the grid; cells, row and column settings outside it are dropped."""
@@ -204,6 +229,7 @@ class Sheet:
             row_metadata=copy.deepcopy(self.row_metadata),
             column_metadata=copy.deepcopy(self.column_metadata),
             basic_filter=copy.deepcopy(self.basic_filter),
+            protected_ranges=copy.deepcopy(self.protected_ranges),
         )
 
 

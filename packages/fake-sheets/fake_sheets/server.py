@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import socket
@@ -28,6 +29,7 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     service: Service
     latency: float = 0.0
+    after_request: Callable[[str, str], None] | None = None
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -91,23 +93,47 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self, method: str) -> None:
         service = self.server.service
+        headers = {k.lower(): v for k, v in self.headers.items()}
         try:
             body = self._read_body(service.max_body_bytes)
             if self.server.latency > 0 and not self.path.startswith("/__"):
                 time.sleep(self.server.latency)  # answers overlap, as a real server's do
-            headers = {k.lower(): v for k, v in self.headers.items()}
             response = service.handle(method, self.path, headers, body)
         except Exception:  # pragma: no cover - a bug in the stand-in itself
             traceback.print_exc()
             error = ApiError(500)
             response = Response(500, error.body())
-        self._send(response)
+        payload = self._payload(response, headers)
+        path = self.path.partition("?")[0]
+        with service.lock:
+            length = int(self.headers.get("Content-Length") or 0)
+            service.traffic.append((method, path, length, len(payload)))
+        if self.server.after_request is not None and not path.startswith(("/__", "/token")):
+            self.server.after_request(method, path)
+        with service.lock:
+            lose = method != "GET" and not path.startswith(("/__", "/token")) and (
+                service.lost_replies > 0)
+            service.lost_replies -= 1 if lose else 0
+        if lose:  # applied, but the client never hears back (a dropped connection)
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        self._send(response, payload)
 
-    def _send(self, response: Response) -> None:
-        payload = b""
-        if response.payload is not None and response.status != 204:
-            text = json.dumps(response.payload, ensure_ascii=False, indent=2) + "\n"
-            payload = text.encode("utf-8")
+    @staticmethod
+    def _payload(response: Response, headers: dict[str, str]) -> bytes:
+        """The answer's body, gzip-compressed when the client asked as Google requires (a
+        User-Agent containing "gzip" and an Accept-Encoding allowing it)."""
+        if response.payload is None or response.status == 204:
+            return b""
+        text = json.dumps(response.payload, ensure_ascii=False, indent=2) + "\n"
+        if _wants_gzip(headers):
+            response.headers["Content-Encoding"] = "gzip"
+            response.headers["Vary"] = "Origin, X-Origin, Referer"
+            return gzip.compress(text.encode("utf-8"), compresslevel=6)
+        return text.encode("utf-8")
+
+    def _send(self, response: Response, payload: bytes) -> None:
         self.send_response(response.status)
         if response.status != 204:
             self.send_header("Content-Type", "application/json; charset=UTF-8")
@@ -117,6 +143,16 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if payload:
             self.wfile.write(payload)
+
+
+def _wants_gzip(headers: dict[str, str]) -> bool:
+    if "gzip" not in headers.get("user-agent", "").lower():
+        return False
+    for item in headers.get("accept-encoding", "").lower().split(","):
+        name, _, params = item.strip().partition(";")
+        if name.strip() in ("gzip", "*") and params.replace(" ", "") not in ("q=0", "q=0.0"):
+            return True
+    return False
 
 
 class FakeSheets:
@@ -317,6 +353,48 @@ class FakeSheets:
             sheet.shift(True, start, -count)
             svc.commit(work)
 
+    def protect(
+        self,
+        spreadsheet_id: str,
+        tab: str,
+        editors: Sequence[str] = (),
+        *,
+        warning_only: bool = False,
+    ) -> int:
+        """Protect a whole tab so that only ``editors`` (key e-mails or refresh tokens of the
+        credentials the stand-in issued tokens to) may change it; returns its id."""
+        svc = self._service
+        with svc.lock:
+            work = self._book(spreadsheet_id).clone()
+            sheet = _sheet_of(work, tab)
+            taken = {p["protectedRangeId"] for s in work.sheets for p in s.protected_ranges}
+            range_id = max(taken, default=0) + 1
+            sheet.protected_ranges.append({
+                "protectedRangeId": range_id,
+                "range": {"sheetId": sheet.sheet_id},
+                "description": f"{tab} belongs to its owner",
+                "warningOnly": warning_only,
+                "editors": {"users": list(editors)},
+            })
+            svc.commit(work)
+            return range_id
+
+    # --- credentials -----------------------------------------------------------------------
+
+    def expire_tokens(self, *, also_new: bool = False) -> None:
+        """Make every access token issued so far expire: the API answers it with 401
+        UNAUTHENTICATED, as Google does, until the client gets a new one. ``also_new`` makes
+        the tokens issued from now on refused too (credentials that keep failing)."""
+        with self._service.lock:
+            self._service.expired_tokens.update(self._service.tokens)
+            self._service.issue_expired = also_new
+
+    def revoke(self, identity: str) -> None:
+        """Revoke an identity (a key's e-mail or a refresh token): its access tokens get 401
+        and the token endpoint refuses it with ``invalid_grant``."""
+        with self._service.lock:
+            self._service.revoked.add(identity)
+
     # --- request log and failures ----------------------------------------------------------
 
     @property
@@ -331,10 +409,32 @@ class FakeSheets:
         with self._service.lock:
             return list(self._service.token_log)
 
+    @property
+    def traffic(self) -> list[tuple[str, str, int, int]]:
+        """``(method, path, request body bytes, answer body bytes as sent)`` of every API
+        request answered, in order (answers gzip-compressed when the client asked)."""
+        with self._service.lock:
+            return list(self._service.traffic)
+
     def reset_requests(self) -> None:
         """Forget the requests served so far."""
         with self._service.lock:
             self._service.log.clear()
+            self._service.traffic.clear()
+
+    def after_each_request(self, callback: Callable[[str, str], None] | None) -> None:
+        """Call ``callback(method, path)`` after each API request is applied and before its
+        answer goes out (None: stop). The callback may read the state, e.g. :meth:`values`."""
+        if self._server is None:
+            raise RuntimeError("The server is not started.")
+        self._server.after_request = callback
+
+    def lose_next_replies(self, count: int = 1) -> None:
+        """Apply the next ``count`` writing requests (not GET) but drop the connection
+        instead of answering, as when a reply is lost on the way: the client sees a
+        connection error although the change was made."""
+        with self._service.lock:
+            self._service.lost_replies += count
 
     def fail_next(self, status: int, count: int = 1, retry_after: float | None = None) -> None:
         """Answer the next ``count`` API requests with ``status`` (429, 500, 503 …).

@@ -17,7 +17,16 @@ from typing import Any
 from urllib.parse import parse_qs, unquote
 
 from .batch_update import apply_batch
-from .errors import ApiError, bad_request, drive_not_found, enum_error, injected, not_found
+from .errors import (
+    ApiError,
+    bad_request,
+    drive_not_found,
+    enum_error,
+    injected,
+    not_found,
+    payload_too_large,
+    unauthenticated,
+)
 from .fields import filter_fields
 from .metadata import default_properties, sheet_properties, spreadsheet_document
 from .model import DEFAULT_COLUMNS, DEFAULT_ROWS, MAX_CELLS, Sheet, Spreadsheet, now_rfc3339
@@ -55,6 +64,14 @@ class Service:
         self.books: dict[str, Spreadsheet] = {}
         self.lock = threading.RLock()
         self.log: list[tuple[str, str]] = []
+        self.traffic: list[tuple[str, str, int, int]] = []
+        # access token -> the identity it was issued to (key e-mail or refresh token)
+        self.tokens: dict[str, str] = {}
+        self.expired_tokens: set[str] = set()
+        self.revoked: set[str] = set()
+        self.issue_expired = False
+        self.caller = ""
+        self.lost_replies = 0
         self.token_log: list[dict[str, Any]] = []
         self.failures: deque[tuple[int, float | None]] = deque()
         self.rng = random.Random()
@@ -116,7 +133,13 @@ class Service:
                 return Response(200, {})
         if path == "/token" and method == "POST":
             with self.lock:
-                status, payload = token_response(body or b"", self.token_log)
+                status, payload, identity = token_response(
+                    body or b"", self.token_log, frozenset(self.revoked)
+                )
+                if status == 200:
+                    self.tokens[payload["access_token"]] = identity
+                    if self.issue_expired:
+                        self.expired_tokens.add(payload["access_token"])
                 issuer = self.token_log[-1].get("issuer") if self.token_log else None
                 if status == 200 and issuer:  # quotas count per account, not per token
                     self.token_users[payload["access_token"]] = str(issuer)
@@ -125,9 +148,7 @@ class Service:
             self.log.append((method, unquote(path)))
             try:
                 if body is None:
-                    raise bad_request(
-                        f"Request payload size exceeds the limit: {self.max_body_bytes} bytes."
-                    )
+                    raise payload_too_large(self.max_body_bytes)
                 self._authorize(headers)
                 if self.quota is not None and path.startswith("/v4/"):
                     self.quota.admit(self._user(headers), request_kind(method))
@@ -140,12 +161,17 @@ class Service:
             except ApiError as error:
                 return Response(error.code, error.body(), dict(error.headers))
 
-    @staticmethod
-    def _authorize(headers: dict[str, str]) -> None:
+    def _authorize(self, headers: dict[str, str]) -> None:
+        """401 for an expired or revoked token (as Google), 403 for none or one without
+        access; any other token is accepted."""
         auth = headers.get("authorization", "")
         scheme, _, token = auth.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip() or token.strip() == "bad-token":
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token or token == "bad-token":
             raise ApiError(403, "The caller does not have permission")
+        if token in self.expired_tokens or self.tokens.get(token) in self.revoked:
+            raise unauthenticated(token in self.expired_tokens)
+        self.caller = self.tokens.get(token, "")
 
     def _user(self, headers: dict[str, str]) -> str:
         """Whose quota a request counts against: the account its token was issued to."""
@@ -183,14 +209,14 @@ class Service:
     def _get_spreadsheet(self, book_id: str, params: Params) -> Response:
         book = self.book(book_id)
         grid = _param(params, "includeGridData", "false").lower() == "true"
-        document = spreadsheet_document(book, grid, params.get("ranges"))
+        document = spreadsheet_document(book, grid, params.get("ranges"), self.caller)
         if "fields" in params:
             document = filter_fields(document, _param(params, "fields", ""))
         return Response(200, document)
 
     def _batch_update(self, book_id: str, body: dict[str, Any]) -> Response:
         book = self.book(book_id)
-        work, response = apply_batch(book, body, self.rng)
+        work, response = apply_batch(book, body, self.rng, self.caller)
         self.commit(work)
         return Response(200, response)
 

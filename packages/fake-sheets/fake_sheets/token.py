@@ -4,7 +4,8 @@ Service-account keys exchange a signed JWT (``grant_type`` jwt-bearer) and
 user credentials a refresh token for an access token. The stand-in does not
 check signatures; it answers like Google's endpoint and refuses, with
 Google's ``invalid_grant`` error, a key whose ``client_email`` starts with
-``revoked`` or a refresh token equal to ``revoked``. A key whose
+``revoked``, a refresh token equal to ``revoked``, and any identity (key e-mail or
+refresh token) in the ``revoked`` set it is given. A key whose
 ``client_email`` starts with ``noaccess`` gets a token that the Sheets API
 refuses with 403, as for a spreadsheet not shared with that account.
 """
@@ -32,8 +33,11 @@ def _jwt_claims(assertion: str) -> dict[str, Any]:
     return claims if isinstance(claims, dict) else {}
 
 
-def token_response(body: bytes, log: list[dict[str, Any]]) -> tuple[int, dict[str, Any]]:
-    """The status and JSON body answering one token request; the request is added to ``log``."""
+def token_response(
+    body: bytes, log: list[dict[str, Any]], revoked: frozenset[str] = frozenset()
+) -> tuple[int, dict[str, Any], str]:
+    """The status and JSON body answering one token request, and the identity asking (key
+    e-mail or refresh token); the request is added to ``log``."""
     form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
     grant = form.get("grant_type", "")
     entry: dict[str, Any] = {"grant_type": grant}
@@ -41,20 +45,22 @@ def token_response(body: bytes, log: list[dict[str, Any]]) -> tuple[int, dict[st
     if grant == JWT_GRANT:
         claims = _jwt_claims(form.get("assertion", ""))
         entry.update(issuer=claims.get("iss"), scope=claims.get("scope"))
-        refused = not claims or str(claims.get("iss", "")).startswith("revoked")
+        identity = str(claims.get("iss", ""))
+        refused = not claims or identity.startswith("revoked") or identity in revoked
         reason = "Invalid JWT Signature."
     elif grant == "refresh_token":
         entry.update(scope=form.get("scope"))
-        refused = form.get("refresh_token") in (None, "", "revoked")
+        identity = form.get("refresh_token") or ""
+        refused = identity in ("", "revoked") or identity in revoked
         reason = "Token has been expired or revoked."
     else:
         log.append(entry)
         return 400, {"error": "unsupported_grant_type", "error_description": "Invalid grant_type: "
-                     + grant}
+                     + grant}, ""
     log.append(entry)
     if refused:
-        return 400, {"error": "invalid_grant", "error_description": reason}
+        return 400, {"error": "invalid_grant", "error_description": reason}, identity
     no_access = str(entry.get("issuer") or "").startswith("noaccess")
     token = "bad-token" if no_access else "ya29." + secrets.token_urlsafe(24)
     return 200, {"access_token": token, "expires_in": 3599,
-                 "token_type": "Bearer", "scope": entry.get("scope") or ""}
+                 "token_type": "Bearer", "scope": entry.get("scope") or ""}, identity

@@ -1,0 +1,137 @@
+"""Writes over the request-size limit: staging tabs in chunks, one swap, never half-seen."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+from conftest import WORKED_AS_OF
+
+from sheets_funnel.backends.google_write import MAX_REQUEST_BYTES, STAGING_PREFIX
+from sheets_funnel.backends.gsheets import GoogleSheet
+from sheets_funnel.backends.retry import RetryPolicy
+from sheets_funnel.errors import SheetsFunnelError
+from sheets_funnel.refresh import refresh
+from sheets_funnel.sample import sample_deals
+from sheets_funnel.templates import build_workbook
+
+OWNED = ("Funnel", "Focus", "History", "_funnel_state")
+OLD = {tab: [[f"old {tab}"], ["still old"]] for tab in OWNED}
+
+
+def pipeline(fake, tmp_path, deals):
+    book = build_workbook(tmp_path / f"p{deals}.xlsx", "en",
+                          sample_deals(deals, "en", WORKED_AS_OF), {"sales_target": 10})
+    return fake.load_xlsx(book)
+
+
+def titles(fake, sid):
+    return [s["properties"]["title"] for s in fake.metadata(sid)["sheets"]]
+
+
+def sheet_ids(fake, sid):
+    return {s["properties"]["title"]: s["properties"]["sheetId"]
+            for s in fake.metadata(sid)["sheets"]}
+
+
+def digest(rows) -> str:
+    return hashlib.sha256(json.dumps(rows).encode()).hexdigest()
+
+
+def watch_owned_tabs(fake, sid):
+    """Read every owned tab after each API request; returns the list of what was seen."""
+    seen: list[dict[str, str]] = []
+
+    def look(method, path):
+        if method == "POST":
+            seen.append({tab: digest(fake.values(sid, tab)) for tab in OWNED})
+
+    fake.after_each_request(look)
+    return seen
+
+
+def write_and_watch(fake, sid, credentials, limit):
+    """Refresh with ``limit`` over old owned tabs, watching them between the requests."""
+    GoogleSheet(sid, credentials).write(OLD)
+    ids_before = sheet_ids(fake, sid)
+    seen = watch_owned_tabs(fake, sid)
+    fake.reset_requests()
+    sheet = GoogleSheet(sid, credentials, max_request_bytes=limit)
+    refresh(sheet, WORKED_AS_OF)
+    fake.after_each_request(None)
+    old = {tab: digest(OLD[tab]) for tab in OWNED}
+    new = {tab: digest(fake.values(sid, tab)) for tab in OWNED}
+    assert old != new
+    return sheet, seen, old, new, ids_before
+
+
+def test_a_write_over_the_limit_is_never_seen_half_done(fake, tmp_path, user_credentials):
+    sid = pipeline(fake, tmp_path, 400)
+    sheet, seen, old, new, ids_before = write_and_watch(fake, sid, user_credentials, 20_000)
+    posts = [t for t in fake.traffic if t[1].endswith(":batchUpdate")]
+    assert len(posts) >= 4  # create the staging tabs, fill them in chunks, swap
+    assert all(sent <= 20_000 for _, _, sent, _ in posts)
+    # each observation between two requests shows every owned tab all old or all new
+    assert len(seen) == len(posts)
+    assert all(view in (old, new) for view in seen)
+    assert seen[-1] == new and seen[0] == old
+    # the owned tabs kept their sheet ids (the Flags formula and the chart point at them);
+    # the staging tabs are gone
+    assert {t: i for t, i in sheet_ids(fake, sid).items() if t in OWNED} == {
+        t: ids_before[t] for t in OWNED}
+    assert not [t for t in titles(fake, sid) if t.startswith(STAGING_PREFIX)]
+    assert sheet.traffic.largest_sent <= 20_000
+
+
+def test_the_same_content_as_one_request(fake, tmp_path, user_credentials):
+    one = pipeline(fake, tmp_path, 400)
+    many = fake.load_xlsx(tmp_path / "p400.xlsx")
+    refresh(GoogleSheet(one, user_credentials), WORKED_AS_OF)
+    refresh(GoogleSheet(many, user_credentials, max_request_bytes=20_000), WORKED_AS_OF)
+    for tab in OWNED:
+        assert fake.values(one, tab) == fake.values(many, tab)
+    for r, c in ((0, 0), (1, 6), (5, 7)):  # a bold heading, dates in Focus
+        assert (fake.spreadsheet(one).sheet("Focus").cell(r, c).data
+                == fake.spreadsheet(many).sheet("Focus").cell(r, c).data)
+    assert titles(fake, one) == titles(fake, many)
+
+
+def test_a_write_stopped_between_chunks_leaves_the_old_tabs_and_is_cleaned_up_next_time(
+        fake, tmp_path, user_credentials):
+    sid = pipeline(fake, tmp_path, 400)
+    GoogleSheet(sid, user_credentials).write(OLD)
+    posts = []
+
+    def fail_after_two_writes(method, path):
+        if method == "POST":
+            posts.append(path)
+            if len(posts) == 2:  # the staging tabs exist and hold their first chunk
+                fake.fail_next(503, count=2)
+
+    fake.after_each_request(fail_after_two_writes)
+    stopped = GoogleSheet(sid, user_credentials, max_request_bytes=20_000,
+                          retry=RetryPolicy(attempts=2, sleep=lambda s: None))
+    with pytest.raises(SheetsFunnelError, match="writing the staging tabs"):
+        refresh(stopped, WORKED_AS_OF)
+    fake.after_each_request(None)
+    leftovers = [t for t in titles(fake, sid) if t.startswith(STAGING_PREFIX)]
+    assert leftovers  # a stopped write leaves its hidden staging tabs ...
+    for tab in OWNED:  # ... and the owned tabs as they were
+        assert fake.values(sid, tab) == OLD[tab]
+    fake.reset_requests()
+    again = GoogleSheet(sid, user_credentials, max_request_bytes=20_000)
+    assert STAGING_PREFIX + "Focus" not in again.tab_names()
+    refresh(again, WORKED_AS_OF)
+    assert not [t for t in titles(fake, sid) if t.startswith(STAGING_PREFIX)]
+    assert fake.values(sid, "Focus")[0][0] == "Deal ID"
+
+
+def test_a_hundred_thousand_deals_at_the_default_limits(fake, tmp_path, user_credentials):
+    sid = pipeline(fake, tmp_path, 100_000)
+    sheet, seen, old, new, _ = write_and_watch(fake, sid, user_credentials, MAX_REQUEST_BYTES)
+    posts = [t for t in fake.traffic if t[1].endswith(":batchUpdate")]
+    assert len(posts) > 2
+    assert max(sent for _, _, sent, _ in posts) <= 2_000_000
+    assert all(view in (old, new) for view in seen) and seen[-1] == new
+    assert len(fake.values(sid, "Focus")) > 20_000
