@@ -1,9 +1,11 @@
 """Benchmark the Google Sheets refresh against the offline stand-in.
 
-For pipelines of 1k, 10k and 100k deals loaded into the stand-in, prints the
-API requests and wall time of one refresh, next to the usual
-gspread-dataframe round trip over the same tabs (get_as_dataframe of
-Pipeline, Settings and History; set_with_dataframe of Funnel, Focus and
+For pipelines of 1k, 10k and 100k deals loaded into the stand-in (at its
+default limits, as Google's: 10 MiB per request body), prints for one
+refresh the API requests, the largest request body, the bytes sent and
+received over the wire (answers gzip-compressed) and the wall time, next to
+the usual gspread-dataframe round trip over the same tabs (get_as_dataframe
+of Pipeline, Settings and History; set_with_dataframe of Funnel, Focus and
 History), measured in the same run against the same server. The stand-in
 runs in this process, so times compare the two clients, not Google.
 
@@ -21,6 +23,7 @@ import time
 from pathlib import Path
 
 from fake_sheets import FakeSheets, gspread_client
+from gspread.exceptions import APIError
 
 from sheets_funnel.backends.google_endpoint import ENV_VAR
 from sheets_funnel.backends.gsheets import GoogleSheet
@@ -48,14 +51,26 @@ def dataframe_round_trip(fake: FakeSheets, sid: str) -> None:
         set_with_dataframe(book.worksheet(name), frame, include_column_header=False)
 
 
+def _mb(count: int) -> str:
+    return f"{count / 1e6:.2f} MB"
+
+
+def _wire(fake: FakeSheets) -> tuple[int, int, int, int]:
+    """Requests, largest request body, bytes sent and bytes received (token requests aside)."""
+    api = [t for t in fake.traffic if not t[1].startswith("/token")]
+    return (len(api), max((t[2] for t in api), default=0), sum(t[2] for t in api),
+            sum(t[3] for t in api))
+
+
 def main() -> None:
-    """Print requests and seconds per refresh for each size."""
+    """Print requests, bytes and seconds per refresh for each size."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000,100000")
     args = parser.parse_args()
-    print(f"{'deals':>8} {'requests':>9} {'refresh s':>10} "
-          f"{'gspread-dataframe requests':>27} {'its s':>8}")
-    with tempfile.TemporaryDirectory() as tmp, FakeSheets(max_body_bytes=2**31) as fake:
+    print(f"{'deals':>8} {'requests':>9} {'largest':>10} {'sent':>10} {'received':>10} "
+          f"{'refresh s':>10} | {'gspread-dataframe requests':>27} {'largest':>10} "
+          f"{'its s':>8}")
+    with tempfile.TemporaryDirectory() as tmp, FakeSheets() as fake:
         os.environ[ENV_VAR] = fake.url
         creds = Path(tmp) / "user.json"
         creds.write_text(json.dumps({
@@ -70,13 +85,18 @@ def main() -> None:
             start = time.perf_counter()
             refresh(GoogleSheet(sid, creds), AS_OF)
             ours = time.perf_counter() - start
-            ours_requests = len(fake.requests)
+            requests, largest, sent, received = _wire(fake)
             fake.reset_requests()
             start = time.perf_counter()
-            dataframe_round_trip(fake, sid)
-            theirs = time.perf_counter() - start
-            print(f"{size:>8} {ours_requests:>9} {ours:>10.2f} {len(fake.requests):>27} "
-                  f"{theirs:>8.2f}", flush=True)
+            try:
+                dataframe_round_trip(fake, sid)
+                theirs = f"{time.perf_counter() - start:>8.2f}"
+            except APIError as exc:
+                theirs = f"fails: HTTP {exc.response.status_code}, {exc.error.get('message')}"
+            other_requests, other_largest, _, _ = _wire(fake)
+            print(f"{size:>8} {requests:>9} {_mb(largest):>10} {_mb(sent):>10} "
+                  f"{_mb(received):>10} {ours:>10.2f} | {other_requests:>27} "
+                  f"{_mb(other_largest):>10} {theirs}", flush=True)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ staging tabs (their names start with :data:`STAGING_PREFIX`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..cells import Rows
@@ -83,8 +83,12 @@ def _updatecells(sheet_id: int, first_row: int, rows: list[bytes]) -> bytes:
 
 
 def write_bodies(tabs: Mapping[str, Rows], sheets: list[SheetInfo],
-                 max_cells: int = MAX_CELLS, limit: int = MAX_REQUEST_BYTES) -> list[bytes]:
+                 max_cells: int = MAX_CELLS, limit: int = MAX_REQUEST_BYTES,
+                 finish: Sequence[dict[str, Any]] = ()) -> list[bytes]:
     """The request bodies of one write, to be sent in order (see the module docstring).
+
+    ``finish`` goes at the end of the last body, the one that makes the new content
+    visible (a marker telling that this write landed).
 
     Raises TooManyCells when the spreadsheet would exceed ``max_cells``, staging tabs
     included.
@@ -92,10 +96,10 @@ def write_bodies(tabs: Mapping[str, Rows], sheets: list[SheetInfo],
     stale = [s for s in sheets if is_staging(s.title)]
     kept = [s for s in sheets if not is_staging(s.title)]
     cleanup = [{"deleteSheet": {"sheetId": s.sheet_id}} for s in stale]
-    one = compact_json({"requests": cleanup + write_requests(tabs, kept, max_cells)})
+    one = compact_json({"requests": [*cleanup, *write_requests(tabs, kept, max_cells), *finish]})
     if len(one) <= limit:
         return [one]
-    return _staged(tabs, kept, cleanup, max_cells, limit)
+    return _staged(tabs, kept, cleanup, max_cells, limit, finish)
 
 
 def _size(rows: Rows) -> tuple[int, int]:
@@ -103,7 +107,7 @@ def _size(rows: Rows) -> tuple[int, int]:
 
 
 def _staged(tabs: Mapping[str, Rows], sheets: list[SheetInfo], cleanup: list[dict[str, Any]],
-            max_cells: int, limit: int) -> list[bytes]:
+            max_cells: int, limit: int, finish: Sequence[dict[str, Any]]) -> list[bytes]:
     next_id = max((s.sheet_id for s in sheets), default=0) + 1
     by_title = {s.title: s for s in sheets}
     cells = sum(s.rows * s.columns for s in sheets)
@@ -133,7 +137,7 @@ def _staged(tabs: Mapping[str, Rows], sheets: list[SheetInfo], cleanup: list[dic
             f"Google Sheets' limit of {max_cells:,}; delete unused rows and columns or old tabs"
         )
     return [compact_json({"requests": prepare}), *_pack(pieces, limit),
-            compact_json({"requests": final})]
+            compact_json({"requests": [*final, *finish]})]
 
 
 def _final_requests(title: str, info: SheetInfo | None, stage: int, height: int, width: int,

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import os
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -43,8 +44,11 @@ READ_PARAMS = {
 METADATA_FIELDS = (
     "properties.title,sheets(properties(sheetId,title,index,hidden,"
     "gridProperties(rowCount,columnCount)),protectedRanges(range,warningOnly,"
-    "requestingUserCanEdit),charts(chartId,spec.title),conditionalFormats)"
+    "requestingUserCanEdit),charts(chartId,spec.title),conditionalFormats),"
+    "developerMetadata(metadataKey,metadataValue)"
 )
+#: The spreadsheet's developer metadata key whose value names the last write that landed.
+WRITE_MARKER = "sheets-funnel.write"
 PROTECTED_MESSAGE = "protected cell or object"
 EXPIRED = ("your Google credentials expired or were revoked: sign in again / issue a new key")
 
@@ -185,9 +189,11 @@ class GoogleSheet:
         One batchUpdate when it fits ``max_request_bytes``, else staging tabs written in
         several requests and one final swap (see :mod:`.google_write`). A failed request
         may have been applied after all, so before trying again the spreadsheet is read
-        back: a single write is rebuilt for the tabs as they are now; a staging request
-        (rewriting cells of the staging tabs only) is repeated as it was; the final swap is
-        repeated only while the staging tabs are still there.
+        back. The request that makes the new content visible also records a stamp of this
+        write in the spreadsheet's developer metadata: when that stamp is there, the write
+        landed and is not sent again. Otherwise a single write is rebuilt for the tabs as
+        they are now, a staging request (rewriting cells of the staging tabs only) is
+        repeated as it was, and the final swap is repeated.
         """
         self._check_not_protected(list(tabs))
         try:
@@ -201,29 +207,44 @@ class GoogleSheet:
             self._metadata = None
 
     def _write(self, tabs: Mapping[str, Rows]) -> None:
-        bodies = self._plan(tabs)
-        if len(bodies) == 1:
-            self._send("writing the owned tabs", bodies[0], rebuild=lambda: self._plan(tabs)[0])
-        else:
-            count = len(bodies)
-            self._send(f"preparing the staging tabs (request 1 of {count})", bodies[0],
-                       rebuild=lambda: self._plan(tabs)[0])
-            for number, body in enumerate(bodies[1:-1], 2):
-                self._send(f"writing the staging tabs (request {number} of {count})", body)
-            self._send(f"swapping in the new tabs (request {count} of {count})", bodies[-1],
-                       applied=self._staging_gone)
+        stamp = uuid.uuid4().hex
+        bodies = self._plan(tabs, stamp)
 
-    def _plan(self, tabs: Mapping[str, Rows]) -> list[bytes]:
-        sheets = google_cells.sheets_of(self.metadata())
+        def landed() -> bool:
+            return any(m.get("metadataKey") == WRITE_MARKER and m.get("metadataValue") == stamp
+                       for m in self.metadata().get("developerMetadata", []))
+
+        if len(bodies) == 1:
+            self._send("writing the owned tabs", bodies[0], applied=landed,
+                       rebuild=lambda: self._plan(tabs, stamp)[0])
+            return
+        count = len(bodies)
+        self._send(f"preparing the staging tabs (request 1 of {count})", bodies[0],
+                   rebuild=lambda: self._plan(tabs, stamp)[0])
+        for number, body in enumerate(bodies[1:-1], 2):
+            self._send(f"writing the staging tabs (request {number} of {count})", body)
+        self._send(f"swapping in the new tabs (request {count} of {count})", bodies[-1],
+                   applied=landed)
+
+    def _plan(self, tabs: Mapping[str, Rows], stamp: str) -> list[bytes]:
+        """The write's request bodies; the last one also records ``stamp`` as the write that
+        landed (developer metadata), which is read back when its answer is lost."""
+        metadata = self.metadata()
+        marker: dict[str, Any] = {"metadataKey": WRITE_MARKER, "metadataValue": stamp}
+        finish: dict[str, Any]
+        if any(m.get("metadataKey") == WRITE_MARKER for m in metadata.get("developerMetadata",
+                                                                          [])):
+            finish = {"updateDeveloperMetadata": {
+                "dataFilters": [{"developerMetadataLookup": {"metadataKey": WRITE_MARKER}}],
+                "developerMetadata": marker, "fields": "metadataValue"}}
+        else:
+            finish = {"createDeveloperMetadata": {"developerMetadata": {
+                **marker, "location": {"spreadsheet": True}, "visibility": "DOCUMENT"}}}
         try:
-            return google_write.write_bodies(tabs, sheets, self._max_cells,
-                                             self._max_request_bytes)
+            return google_write.write_bodies(tabs, google_cells.sheets_of(metadata),
+                                             self._max_cells, self._max_request_bytes, [finish])
         except google_cells.TooManyCells as exc:
             raise SheetsFunnelError(f"{exc}; nothing was written") from None
-
-    def _staging_gone(self) -> bool:
-        return not any(google_write.is_staging(s.title)
-                       for s in google_cells.sheets_of(self.metadata()))
 
     def _send(self, what: str, body: bytes, *, rebuild: Callable[[], bytes] | None = None,
               applied: Callable[[], bool] | None = None) -> None:
@@ -236,10 +257,10 @@ class GoogleSheet:
             if rebuild is None and applied is None:
                 return
             self._fetch_metadata()
-            if rebuild is not None:
-                current[0] = rebuild()
             if applied is not None:
                 landed[0] = applied()
+            if rebuild is not None and not landed[0]:
+                current[0] = rebuild()
 
         def send() -> Any:
             if landed[0]:

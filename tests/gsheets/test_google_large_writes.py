@@ -133,5 +133,59 @@ def test_a_hundred_thousand_deals_at_the_default_limits(fake, tmp_path, user_cre
     posts = [t for t in fake.traffic if t[1].endswith(":batchUpdate")]
     assert len(posts) > 2
     assert max(sent for _, _, sent, _ in posts) <= 2_000_000
+    assert sheet.traffic.largest_sent <= 2_000_000
     assert all(view in (old, new) for view in seen) and seen[-1] == new
     assert len(fake.values(sid, "Focus")) > 20_000
+
+
+# --- a write whose answer is lost -------------------------------------------------------------
+
+def batch_updates(fake):
+    return [t for t in fake.traffic if t[1].endswith(":batchUpdate")]
+
+
+@pytest.mark.parametrize("limit", [MAX_REQUEST_BYTES, 20_000])
+def test_a_write_whose_answer_is_lost_is_checked_and_not_sent_again(fake, tmp_path,
+                                                                    user_credentials, limit):
+    sid = pipeline(fake, tmp_path, 400)
+    refresh(GoogleSheet(sid, user_credentials), WORKED_AS_OF)
+    expected = {tab: fake.values(sid, tab) for tab in OWNED}
+    GoogleSheet(sid, user_credentials).write(OLD)
+    sheet = GoogleSheet(sid, user_credentials, max_request_bytes=limit,
+                        retry=RetryPolicy(sleep=lambda s: None))
+    sheet.read(["Pipeline", "Settings", "History", "_funnel_state"])
+    writes = len(GoogleSheet(sid, user_credentials, max_request_bytes=limit)._plan(
+        {tab: expected[tab] for tab in OWNED}, "x"))
+    fake.reset_requests()
+
+    def lose_the_last(method, path):
+        if len(batch_updates(fake)) == writes:
+            fake.lose_next_replies(1)  # the write that shows the new tabs lands, unheard
+            fake.after_each_request(None)
+
+    fake.after_each_request(lose_the_last)
+    sheet.write(expected)
+    assert len(batch_updates(fake)) == writes  # read back, found landed, not sent again
+    assert [m for m, p in fake.requests if p.endswith(sid)].count("GET") == 1
+    for tab in OWNED:
+        assert fake.values(sid, tab) == expected[tab]
+    (marker,) = fake.metadata(sid)["developerMetadata"]
+    assert marker["metadataKey"] == "sheets-funnel.write"
+
+
+def test_writes_wait_longer_than_the_apis_processing_limit(fake, worked_example,
+                                                          user_credentials, monkeypatch):
+    import requests
+
+    timeouts: list[tuple[str, object]] = []
+    original = requests.Session.request
+
+    def record(self, method, url, *args, **kwargs):
+        timeouts.append((url, kwargs.get("timeout")))
+        return original(self, method, url, *args, **kwargs)
+
+    monkeypatch.setattr(requests.Session, "request", record)
+    sid = fake.load_xlsx(worked_example)
+    refresh(GoogleSheet(sid, user_credentials), WORKED_AS_OF)
+    writes = [t for url, t in timeouts if url.endswith(":batchUpdate")]
+    assert writes and all(t is not None and float(t) >= 180 for t in writes)

@@ -270,3 +270,29 @@ def test_a_created_bookkeeping_tab_is_hidden(fake, user_credentials):
     assert props["_bookkeeping"].get("hidden") is True
     assert not props["Funnel"].get("hidden", False)
     assert fake.values(sid, "_bookkeeping") == [["x"]]
+
+
+def test_answers_come_compressed_and_the_metadata_only_with_the_fields_needed(
+        fake, tmp_path, user_credentials):
+    import requests
+
+    from sheets_funnel.sample import sample_deals
+    from sheets_funnel.templates import build_workbook
+
+    book = build_workbook(tmp_path / "p.xlsx", "en", sample_deals(300, "en", WORKED_AS_OF),
+                          {"sales_target": 10})
+    sid = fake.load_xlsx(book)
+    sheet = GoogleSheet(sid, user_credentials)
+    refresh(sheet, WORKED_AS_OF)
+    assert set(sheet.metadata()) <= {"properties", "sheets", "developerMetadata"}
+    assert set(sheet.metadata()["properties"]) == {"title"}
+    (read,) = [t for t in fake.traffic if t[1].endswith("values:batchGet")]
+    plain = requests.get(f"{fake.url}/v4/spreadsheets/{sid}/values:batchGet", timeout=10,
+                         params={"ranges": ["'Pipeline'", "'Settings'", "'History'",
+                                            "'_funnel_state'"],
+                                 "valueRenderOption": "UNFORMATTED_VALUE",
+                                 "dateTimeRenderOption": "SERIAL_NUMBER"},
+                         headers={"Authorization": "Bearer t", "User-Agent": "plain"})
+    assert "Content-Encoding" not in plain.headers
+    assert read[3] * 4 < len(plain.content)  # what came over the wire, compressed
+    assert sheet.traffic.received < sheet.traffic.sent

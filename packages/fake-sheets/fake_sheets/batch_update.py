@@ -287,6 +287,38 @@ class _Batch:
         self._paint(sheet, bounds, req.get("cell") or {}, self._mask(req))
         return {}
 
+    def create_developer_metadata(self, req: dict[str, Any]) -> dict[str, Any]:
+        """Keep a key and value on the spreadsheet (only spreadsheet-level metadata is
+        modelled)."""
+        item = dict(req.get("developerMetadata") or {})
+        if not item.get("metadataKey"):
+            raise RequestError("developerMetadata.metadataKey is required.")
+        if (item.get("location") or {}).get("spreadsheet") is not True:
+            raise RequestError("Only metadata on the whole spreadsheet is modelled.")
+        if item.get("visibility") not in ("DOCUMENT", "PROJECT"):
+            raise RequestError("developerMetadata.visibility must be DOCUMENT or PROJECT.")
+        taken = {m["metadataId"] for m in self.book.developer_metadata}
+        item["metadataId"] = int(item.get("metadataId") or self.new_id(taken))
+        if item["metadataId"] in taken:
+            raise RequestError(f"Developer metadata {item['metadataId']} already exists.")
+        item["location"] = {"locationType": "SPREADSHEET", "spreadsheet": True}
+        self.book.developer_metadata.append(item)
+        return {"createDeveloperMetadata": {"developerMetadata": item}}
+
+    def update_developer_metadata(self, req: dict[str, Any]) -> dict[str, Any]:
+        """Change the metadata that a ``developerMetadataLookup`` (by id or key) finds."""
+        paths = self._mask(req)
+        changed = []
+        for flt in req.get("dataFilters") or []:
+            lookup = flt.get("developerMetadataLookup") or {}
+            for i, item in enumerate(self.book.developer_metadata):
+                if all(item.get(k) == lookup[k] for k in ("metadataId", "metadataKey")
+                       if k in lookup):
+                    updated = apply_mask(item, req.get("developerMetadata") or {}, paths)
+                    self.book.developer_metadata[i] = updated
+                    changed.append(updated)
+        return {"updateDeveloperMetadata": {"developerMetadata": changed}}
+
     def add_protected_range(self, req: dict[str, Any]) -> dict[str, Any]:
         """Protect a range (a whole sheet when it names only the sheet); the caller can
         edit it, like the owner."""
@@ -576,6 +608,8 @@ HANDLERS: dict[str, Handler] = {
     "repeatCell": _Batch.repeat_cell,
     "copyPaste": _Batch.copy_paste,
     "addProtectedRange": _Batch.add_protected_range,
+    "createDeveloperMetadata": _Batch.create_developer_metadata,
+    "updateDeveloperMetadata": _Batch.update_developer_metadata,
     "setDataValidation": _Batch.set_data_validation,
     "appendDimension": _Batch.append_dimension,
     "insertDimension": _Batch.insert_dimension,

@@ -119,12 +119,15 @@ def spreadsheet_document(
                 for p in sheet.protected_ranges
             ]
         sheets.append(entry)
-    return {
+    document = {
         "spreadsheetId": book.spreadsheet_id,
         "properties": copy.deepcopy(book.properties),
         "sheets": sheets,
         "spreadsheetUrl": f"https://docs.google.com/spreadsheets/d/{book.spreadsheet_id}/edit",
     }
+    if book.developer_metadata:
+        document["developerMetadata"] = copy.deepcopy(book.developer_metadata)
+    return document
 
 
 def grid_data(sheet: Sheet, bounds: tuple[int, int, int, int]) -> dict[str, Any]:

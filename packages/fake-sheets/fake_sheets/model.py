@@ -243,6 +243,7 @@ class Spreadsheet:
     created_time: str = field(default_factory=now_rfc3339)
     modified_time: str = field(default_factory=now_rfc3339)
     max_cells: int = MAX_CELLS
+    developer_metadata: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def title(self) -> str:
@@ -288,6 +289,7 @@ class Spreadsheet:
             created_time=self.created_time,
             modified_time=self.modified_time,
             max_cells=self.max_cells,
+            developer_metadata=copy.deepcopy(self.developer_metadata),
         )
 
     def snapshot(self) -> Spreadsheet:
