@@ -41,8 +41,21 @@ quota=None, latency=0.0)``
     ``stop_quota()`` switches it off.
 
     Observing and failing: ``requests`` (``[(method, path), ...]`` served, path decoded and
-    without the query), ``reset_requests()``, ``fail_next(status, count=1,
-    retry_after=None)`` (the next requests get the real 429/500/503 bodies).
+    without the query), ``traffic`` (``[(method, path, request bytes, answer bytes as
+    sent), ...]``), ``reset_requests()``, ``fail_next(status, count=1, retry_after=None)``
+    (the next requests get the real 429/500/503 bodies), ``lose_next_replies(count=1)``
+    (the next writes are applied but their answers dropped), ``after_each_request(callback)``
+    (``callback(method, path)`` runs after each request is applied, before it is answered).
+
+    Protection and credentials: ``protect(id, tab, editors=(), *, warning_only=False)``
+    (a whole-tab protected range: others' writes get Google's "protected cell or object"
+    400; ``addProtectedRange`` works too), ``expire_tokens(*, also_new=False)`` and
+    ``revoke(identity)`` (tokens get 401 UNAUTHENTICATED; a revoked key e-mail or refresh
+    token gets ``invalid_grant`` from the token endpoint).
+
+Limits as Google's: a request body over ``max_body_bytes`` gets 400 "Request payload size
+exceeds the limit" (with ``errors: [{reason: badRequest}]``); answers are gzip-compressed
+when the User-Agent contains "gzip" and Accept-Encoding allows it.
 
 ``gspread_client(base_url=None, token="test-token", http_client=None) -> gspread.Client``
     A client whose HTTP client rewrites Google's API URLs to ``base_url``.
@@ -59,8 +72,9 @@ HTTP endpoints (as the real API): ``GET /v4/spreadsheets/{id}``,
 ``POST|GET /drive/v3/files``, ``GET|PATCH|DELETE /drive/v3/files/{id}``; and for tests
 ``GET /__requests`` and ``POST /__reset_requests``.
 
-Authorization: any ``Authorization: Bearer <token>`` is accepted except ``bad-token``; a missing
-header or ``bad-token`` gets 403 PERMISSION_DENIED.
+Authorization: any ``Authorization: Bearer <token>`` is accepted except ``bad-token`` and the
+tokens made to expire or revoked (401 UNAUTHENTICATED); a missing header or ``bad-token`` gets
+403 PERMISSION_DENIED.
 
 Command line: ``python -m fake_sheets --port N [--load WORKBOOK.xlsx] [--quota]
 [--quota-minute SECONDS]``
