@@ -125,5 +125,5 @@ def test_a_lost_reply_is_retried_without_a_second_chart_or_rule(fake, user_crede
     assert len(book.sheet("Pipeline").conditional_formats) == 1
     titles = [s["properties"]["title"] for s in fake.metadata(sid)["sheets"]]
     assert sorted(titles) == sorted(["Sheet1", "Pipeline", "Settings", "Funnel", "Focus",
-                                     "History"])
+                                     "History", "_funnel_state"])
     assert fake.values(sid, "Pipeline")[0] == [*HEADER, "Flags"]
