@@ -121,7 +121,8 @@ def test_a_lost_reply_is_retried_without_a_second_chart_or_rule(fake, user_crede
     posts = [c for c in api_calls(fake) if c[0] == "POST"]
     assert len(posts) == 2  # the lost one and the retry
     book = fake.spreadsheet(sid)
-    assert len(book.sheet("Funnel").charts) == 1
+    assert len(book.sheet("Funnel").charts) == 2  # deals reached and open now, once each
+    assert len(book.sheet("History").charts) == 1
     assert len(book.sheet("Pipeline").conditional_formats) == 1
     titles = [s["properties"]["title"] for s in fake.metadata(sid)["sheets"]]
     assert sorted(titles) == sorted(["Sheet1", "Pipeline", "Settings", "Funnel", "Focus",
