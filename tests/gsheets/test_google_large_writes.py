@@ -8,7 +8,8 @@ import json
 import pytest
 from conftest import WORKED_AS_OF
 
-from sheets_funnel.backends.google_write import MAX_REQUEST_BYTES, STAGING_PREFIX
+from sheets_funnel.backends.google_cells import sheets_of
+from sheets_funnel.backends.google_write import MAX_REQUEST_BYTES, STAGING_PREFIX, write_bodies
 from sheets_funnel.backends.gsheets import GoogleSheet
 from sheets_funnel.backends.retry import RetryPolicy
 from sheets_funnel.errors import SheetsFunnelError
@@ -154,8 +155,7 @@ def test_a_write_whose_answer_is_lost_is_checked_and_not_sent_again(fake, tmp_pa
     sheet = GoogleSheet(sid, user_credentials, max_request_bytes=limit,
                         retry=RetryPolicy(sleep=lambda s: None))
     sheet.read(["Pipeline", "Settings", "History", "_funnel_state"])
-    writes = len(GoogleSheet(sid, user_credentials, max_request_bytes=limit)._plan(
-        {tab: expected[tab] for tab in OWNED}, "x"))
+    writes = len(write_bodies(expected, sheets_of(fake.metadata(sid)), limit=limit))
     fake.reset_requests()
 
     def lose_the_last(method, path):
