@@ -206,3 +206,28 @@ def test_the_temp_file_pattern_belongs_to_one_workbook(tmp_path):
     assert temp_pattern(first) != temp_pattern(second)
     assert temp_pattern(first).startswith(".sheets-funnel-") and temp_pattern(first).endswith(
         "-*.tmp")
+
+
+def test_without_fcntl_a_stale_temp_file_is_removed_and_one_held_open_is_kept(
+        book, tmp_path, monkeypatch):
+    # As on Windows: no fcntl, and a file another process still has open cannot be deleted.
+    from sheets_funnel.backends import xlsx_file
+
+    stale = book.parent / temp_pattern(book).replace("*", "old1")
+    stale.write_bytes(b"partial")
+    held = book.parent / temp_pattern(book).replace("*", "held")
+    held.write_bytes(b"partial")
+    foreign = book.parent / temp_pattern(tmp_path / "other.xlsx").replace("*", "x7k2")
+    foreign.write_bytes(b"partial")
+    real_unlink = Path.unlink
+
+    def windows_unlink(self: Path, missing_ok: bool = False) -> None:
+        if self == held:
+            raise PermissionError(32, "The process cannot access the file because it is "
+                                      "being used by another process", str(self))
+        real_unlink(self, missing_ok=missing_ok)
+
+    monkeypatch.setattr(xlsx_file, "fcntl", None)
+    monkeypatch.setattr(Path, "unlink", windows_unlink)
+    assert xlsx_file.remove_stale_temps(book) == [stale]
+    assert not stale.exists() and held.exists() and foreign.exists()

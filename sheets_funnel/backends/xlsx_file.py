@@ -110,15 +110,19 @@ def remove_stale_temps(target: Path) -> list[Path]:
     """Remove this workbook's temporary files left by refreshes that were killed.
 
     Only regular files of this workbook's own name pattern and owned by the current user
-    are considered, and only those no running refresh holds locked. Returns what was removed.
+    are considered, and only those no running refresh holds locked (on Windows: holds open).
     """
     removed: list[Path] = []
-    if fcntl is None:  # pragma: no cover - without locks a temporary file is left alone
-        return removed
     for candidate in target.parent.glob(temp_pattern(target)):
         with contextlib.suppress(OSError):
             info = candidate.lstat()
-            if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid():
+            if not stat.S_ISREG(info.st_mode) or info.st_uid != _user_id():
+                continue
+            if fcntl is None:
+                # Windows: a file a running refresh still has open cannot be deleted, so
+                # the unlink itself refuses (PermissionError) while it is being written.
+                candidate.unlink()
+                removed.append(candidate)
                 continue
             fd = os.open(candidate, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
             try:
@@ -128,6 +132,11 @@ def remove_stale_temps(target: Path) -> list[Path]:
             finally:
                 os.close(fd)
     return removed
+
+
+def _user_id() -> int:
+    """The current user's id where the system has one (Windows' ``st_uid`` is always 0)."""
+    return os.geteuid() if hasattr(os, "geteuid") else 0
 
 
 @contextlib.contextmanager
