@@ -18,21 +18,13 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, cast
 
-from ..cells import Rows, column_letter
+from ..cells import Rows, column_index, column_letter
 from .zipraw import RawZipWriter
 
 #: Columns that hold no cell are read as blank as long as there are at most this many of them.
 SLACK = 16
 
 _SHEET_DATA = re.compile(rb"<(?:([A-Za-z_][\w.-]*):)?sheetData[\s/>]")
-
-
-def column_index(letters: str) -> int:
-    """A column's letters as a 0-based index (A → 0, AB → 27); the inverse of column_letter."""
-    index = 0
-    for char in letters:
-        index = index * 26 + ord(char) - 64
-    return index - 1
 
 
 def _any_of(names: Iterable[bytes]) -> bytes:
