@@ -369,7 +369,7 @@ def parse_pipeline(tab: str, rows: Rows, lang: Lang,
         if hint:
             raise BadHeader(f"{exc}{hint}") from None
         raise
-    kept = [(n + 2, r) for n, r in enumerate(rows[1:]) if not _is_blank_row(r)]
+    kept = [(n + 2, r) for n, r in enumerate(rows[1:]) if r and not _is_blank_row(r)]
     cells = _Cells(tab, kept, header, lang, date1904)
     deal_id = cells.text("deal_id", required=True)
     account = cells.text("account", required=True)

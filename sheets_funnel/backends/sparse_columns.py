@@ -5,7 +5,8 @@ cell, so one stray note in ``XFD1`` above 30,000 deals makes it materialise 30,0
 cells. Before reading, each sheet's XML is scanned for the columns its cells actually use;
 when those lie far apart, the far columns are renumbered next to the others (``XFD`` becomes
 ``M``) in a private in-memory copy of the package, and after reading every row is put back in
-its own columns — each row only as long as its own last cell.
+its own columns — each row only as long as its own last cell. Long runs of empty rows are
+left out of the copy the same way (:mod:`.sparse_rows`).
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ import io
 import re
 import zipfile
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
 from ..cells import Rows, column_index, column_letter
+from . import sparse_rows
 from .zipraw import RawZipWriter
 
 #: Columns that hold no cell are read as blank as long as there are at most this many of them.
@@ -109,10 +112,19 @@ def expand(rows: Rows, columns: list[int]) -> Rows:
     return rows
 
 
+@dataclass(frozen=True)
+class Plan:
+    """How a tab was compacted for reading: the original column of each column read (see
+    :func:`expand`) and the runs of empty rows left out (see :func:`.sparse_rows.expand`)."""
+
+    columns: list[int] | None
+    row_gaps: list[tuple[int, int]] | None
+
+
 def open_book(path: Path, parts: Mapping[str, str],
-              package: bytes | None = None) -> tuple[Any, dict[str, list[int]]]:
-    """The calamine workbook to read ``parts`` (tab name → sheet part) from, and the column
-    plan of each tab read from a compacted copy (see :func:`expand`).
+              package: bytes | None = None) -> tuple[Any, dict[str, Plan]]:
+    """The calamine workbook to read ``parts`` (tab name → sheet part) from, and the plan of
+    each tab read from a compacted copy.
 
     ``package`` is the workbook's package to read instead of the file at ``path`` (a copy
     already changed in memory).
@@ -122,7 +134,7 @@ def open_book(path: Path, parts: Mapping[str, str],
     def source() -> Any:
         return io.BytesIO(package) if package is not None else open(path, "rb")
 
-    plans: dict[str, list[int]] = {}
+    plans: dict[str, Plan] = {}
     compacted: dict[str, bytes] = {}
     with source() as raw, zipfile.ZipFile(raw) as zf:
         names = set(zf.namelist())
@@ -130,10 +142,16 @@ def open_book(path: Path, parts: Mapping[str, str],
             if part not in names:
                 continue
             xml = zf.read(part)
+            start = _cell_start(xml)
+            gaps = None if start is None else sparse_rows.plan(xml, start[1])
+            if gaps is not None and start is not None:
+                xml = sparse_rows.compact(xml, start[1], gaps)
             columns = plan(xml)
             if columns is not None:
-                plans[tab] = columns
-                compacted[part] = compact(xml, columns)
+                xml = compact(xml, columns)
+            if columns is not None or gaps is not None:
+                plans[tab] = Plan(columns, gaps)
+                compacted[part] = xml
             del xml
         if not compacted:
             if package is not None:
@@ -152,9 +170,15 @@ def open_book(path: Path, parts: Mapping[str, str],
     return CalamineWorkbook.from_filelike(buffer), plans
 
 
-def read_rows(book: Any, tab: str, plans: Mapping[str, list[int]]) -> Rows:
+def read_rows(book: Any, tab: str, plans: Mapping[str, Plan]) -> Rows:
     """The rows of one tab of a workbook opened with :func:`open_book` (blank cells are
     empty strings)."""
     values = cast(Rows, book.get_sheet_by_name(tab).to_python(skip_empty_area=False))
-    columns = plans.get(tab)
-    return values if columns is None else expand(values, columns)
+    layout = plans.get(tab)
+    if layout is None:
+        return values
+    if layout.columns is not None:
+        values = expand(values, layout.columns)
+    if layout.row_gaps is not None:
+        values = sparse_rows.expand(values, layout.row_gaps)
+    return values
