@@ -46,6 +46,11 @@ class SheetInfo:
     columns: int
 
 
+def quote_tab(title: str) -> str:
+    """A tab name as an A1 range covering the whole tab ('It''s' for It's)."""
+    return "'" + title.replace("'", "''") + "'"
+
+
 def sheets_of(metadata: Mapping[str, Any]) -> list[SheetInfo]:
     """The tabs listed in a ``spreadsheets.get`` answer."""
     out = []

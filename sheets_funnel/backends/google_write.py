@@ -1,40 +1,57 @@
-"""The owned-tab write as request bodies no larger than a limit, never half-visible.
+"""The owned-tab write as requests no larger than a limit, never half-visible.
 
-A write that fits the limit (2 MB by default, Google's advice) is one
-``batchUpdate``: the API applies it entirely or not at all. A larger one is
-written into hidden staging tabs first: one request creates them (deleting
-any a stopped write left behind), then as many requests as it takes fill
-them (each only rewrites staging cells, so repeating one is harmless);
-then one small final request copies each staging tab over its owned tab
-(``copyPaste``: values and formats, server-side) and deletes the staging
-tabs. The owned tabs keep their sheet ids, so the Pipeline's Flags formula
-and the funnel chart keep pointing at them, and a reader sees either the
-old content or the new, never a mix. If the run stops between requests,
-the owned tabs are untouched and the next write deletes the leftover
-staging tabs (their names start with :data:`STAGING_PREFIX`).
+A write whose single ``batchUpdate`` body fits :data:`COMPACT_LIMIT` (1 MB, or the
+request limit when that is smaller) is that one request: the API applies it
+entirely or not at all, so a refresh of a small pipeline costs three requests.
+A larger one is written into hidden staging tabs first: one ``batchUpdate``
+deletes any staging tabs a stopped write left behind, creates new ones and
+gives their cells their formats (``repeatCell``, one request per rectangle of
+equal format; more ``batchUpdate`` requests follow if the formats do not fit
+one); then ``values:batchUpdate`` requests with ``valueInputOption=RAW`` fill
+them, in chunks of whole rows within the request limit (2 MB by default,
+Google's advice). RAW stores each value as it is sent, never parsed: text stays
+text ("00123", "=x" and "1/2" are not read as a number, formula or date),
+numbers go as JSON numbers and dates as serial numbers that take their DATE
+format from the staging tab. A plain array of values is about a third of the
+size of the same cells as ``updateCells`` data. Every request up to here
+changes staging tabs only, so repeating one is harmless. Then one small final
+request copies each staging tab over its owned tab (``copyPaste``: values and
+formats, server-side) and deletes the staging tabs. The owned tabs keep their
+sheet ids, so the Pipeline's Flags formula and the funnel chart keep pointing
+at them, and a reader sees either the old content or the new, never a mix. If
+the run stops between requests, the owned tabs are untouched and the next
+write deletes the leftover staging tabs (their names start with
+:data:`STAGING_PREFIX`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from ..cells import Rows
+from ..cells import Cell, Rows, column_letter
 from .google_cells import (
     FIELDS,
     MAX_CELLS,
     SheetInfo,
     TooManyCells,
+    cell_value,
     format_requests,
-    row_data,
+    quote_tab,
     write_requests,
 )
 from .google_http import compact_json
 
 #: Google's advice for the largest request body.
 MAX_REQUEST_BYTES = 2_000_000
+#: The largest write sent as one ``batchUpdate``; a larger one goes through staging tabs.
+COMPACT_LIMIT = 1_000_000
 STAGING_PREFIX = "_staging "
-_ENVELOPE = len(b'{"requests":[]}')
+BATCH_UPDATE = ":batchUpdate"
+VALUES_UPDATE = "/values:batchUpdate"
+_VALUES_HEAD = b'{"valueInputOption":"RAW","data":['
+_TAIL = b"]}"
 
 
 def is_staging(title: str) -> bool:
@@ -42,52 +59,89 @@ def is_staging(title: str) -> bool:
     return title.startswith(STAGING_PREFIX)
 
 
-def _pack(pieces: list[bytes], limit: int) -> list[bytes]:
+@dataclass(frozen=True)
+class WriteRequest:
+    """One request of a write: its path after the spreadsheet id and its JSON body."""
+
+    path: str
+    body: bytes
+
+
+@dataclass(frozen=True)
+class WritePlan:
+    """The requests of one write, to be sent in order; ``staging`` maps the sheet ids of
+    the staging tabs the first request creates to their titles (empty for a single
+    request)."""
+
+    requests: list[WriteRequest]
+    staging: dict[int, str] = field(default_factory=dict)
+
+
+def _pack(pieces: list[bytes], limit: int, head: bytes = b'{"requests":[') -> list[bytes]:
     """Request bodies holding ``pieces`` (serialized requests) in order, each within ``limit``
     where a single piece allows it."""
     bodies: list[bytes] = []
     batch: list[bytes] = []
-    size = _ENVELOPE
+    size = len(head) + len(_TAIL)
     for piece in pieces:
         if batch and size + len(piece) + 1 > limit:
-            bodies.append(b'{"requests":[' + b",".join(batch) + b"]}")
-            batch, size = [], _ENVELOPE
+            bodies.append(head + b",".join(batch) + _TAIL)
+            batch, size = [], len(head) + len(_TAIL)
         batch.append(piece)
         size += len(piece) + 1
     if batch:
-        bodies.append(b'{"requests":[' + b",".join(batch) + b"]}")
+        bodies.append(head + b",".join(batch) + _TAIL)
     return bodies
 
 
-def _value_pieces(sheet_id: int, rows: Rows, budget: int) -> list[bytes]:
-    """``updateCells`` requests setting the values of ``rows``, each about ``budget`` bytes."""
+def raw_value(value: Cell) -> str | int | float | bool:
+    """A cell as ``values:batchUpdate`` takes it with RAW input: text, number (a date as
+    its serial number) or boolean; "" for a blank cell."""
+    entered = cell_value(value)
+    if entered is None:
+        return ""
+    result: str | int | float | bool = next(iter(entered.values()))
+    return result
+
+
+def _row_values(row: Sequence[Cell]) -> bytes:
+    values = [raw_value(v) for v in row]
+    while values and values[-1] == "":
+        values.pop()
+    return compact_json(values)
+
+
+def _value_range(title: str, first: int, rows: list[bytes], width: int) -> bytes:
+    """One ``ValueRange``: ``rows`` (serialized) written from row ``first`` of ``title``."""
+    a1 = f"{quote_tab(title)}!A{first + 1}:{column_letter(width - 1)}{first + len(rows)}"
+    return (b'{"range":' + compact_json(a1) + b',"values":[' + b",".join(rows) + b"]}")
+
+
+def _value_pieces(title: str, rows: Rows, width: int, budget: int) -> list[bytes]:
+    """``ValueRange`` pieces holding ``rows``, each of whole rows and about ``budget`` bytes
+    at most."""
     pieces: list[bytes] = []
     block: list[bytes] = []
     first = size = 0
+    overhead = len(_value_range(title, len(rows), [b""], width)) + len(str(len(rows)))
     for index, row in enumerate(rows):
-        data = compact_json(row_data(row))
-        if block and size + len(data) > budget:
-            pieces.append(_updatecells(sheet_id, first, block))
+        data = _row_values(row)
+        if block and overhead + size + len(data) + 1 > budget:
+            pieces.append(_value_range(title, first, block, width))
             block, size, first = [], 0, index
         block.append(data)
         size += len(data) + 1
     if block:
-        pieces.append(_updatecells(sheet_id, first, block))
+        pieces.append(_value_range(title, first, block, width))
     return pieces
 
 
-def _updatecells(sheet_id: int, first_row: int, rows: list[bytes]) -> bytes:
-    start = compact_json({"sheetId": sheet_id, "rowIndex": first_row, "columnIndex": 0})
-    return (b'{"updateCells":{"start":' + start + b',"rows":[' + b",".join(rows)
-            + b'],"fields":"userEnteredValue"}}')
+def write_plan(tabs: Mapping[str, Rows], sheets: list[SheetInfo],
+               max_cells: int = MAX_CELLS, limit: int = MAX_REQUEST_BYTES,
+               finish: Sequence[dict[str, Any]] = ()) -> WritePlan:
+    """The requests of one write (see the module docstring).
 
-
-def write_bodies(tabs: Mapping[str, Rows], sheets: list[SheetInfo],
-                 max_cells: int = MAX_CELLS, limit: int = MAX_REQUEST_BYTES,
-                 finish: Sequence[dict[str, Any]] = ()) -> list[bytes]:
-    """The request bodies of one write, to be sent in order (see the module docstring).
-
-    ``finish`` goes at the end of the last body, the one that makes the new content
+    ``finish`` goes at the end of the last request, the one that makes the new content
     visible (a marker telling that this write landed).
 
     Raises TooManyCells when the spreadsheet would exceed ``max_cells``, staging tabs
@@ -97,9 +151,9 @@ def write_bodies(tabs: Mapping[str, Rows], sheets: list[SheetInfo],
     kept = [s for s in sheets if not is_staging(s.title)]
     cleanup = [{"deleteSheet": {"sheetId": s.sheet_id}} for s in stale]
     one = compact_json({"requests": [*cleanup, *write_requests(tabs, kept, max_cells), *finish]})
-    if len(one) <= limit:
-        return [one]
-    return _staged(tabs, kept, cleanup, max_cells, limit, finish)
+    if len(one) <= min(COMPACT_LIMIT, limit):
+        return WritePlan([WriteRequest(BATCH_UPDATE, one)])
+    return _staged(tabs, sheets, cleanup, max_cells, limit, finish)
 
 
 def _size(rows: Rows) -> tuple[int, int]:
@@ -107,23 +161,27 @@ def _size(rows: Rows) -> tuple[int, int]:
 
 
 def _staged(tabs: Mapping[str, Rows], sheets: list[SheetInfo], cleanup: list[dict[str, Any]],
-            max_cells: int, limit: int, finish: Sequence[dict[str, Any]]) -> list[bytes]:
+            max_cells: int, limit: int, finish: Sequence[dict[str, Any]]) -> WritePlan:
+    # new sheet ids above every id in use, the stale staging tabs' included
     next_id = max((s.sheet_id for s in sheets), default=0) + 1
-    by_title = {s.title: s for s in sheets}
-    cells = sum(s.rows * s.columns for s in sheets)
-    prepare = list(cleanup)
-    pieces: list[bytes] = []
+    by_title = {s.title: s for s in sheets if not is_staging(s.title)}
+    cells = sum(s.rows * s.columns for s in sheets if not is_staging(s.title))
+    create: list[dict[str, Any]] = list(cleanup)
+    formats: list[bytes] = []
+    values: list[bytes] = []
     final: list[dict[str, Any]] = []
+    staging: dict[int, str] = {}
     budget = max(limit * 3 // 4, limit - 65536)
     for title, rows in tabs.items():
         height, width = _size(rows)
         stage, next_id = next_id, next_id + 1
+        staging[stage] = STAGING_PREFIX + title
         cells += height * width
-        prepare.append({"addSheet": {"properties": {
-            "sheetId": stage, "title": STAGING_PREFIX + title, "hidden": True,
+        create.append({"addSheet": {"properties": {
+            "sheetId": stage, "title": staging[stage], "hidden": True,
             "gridProperties": {"rowCount": height, "columnCount": width}}}})
-        pieces += _value_pieces(stage, rows, budget)
-        pieces += [compact_json(r) for r in format_requests(stage, rows)]
+        formats += [compact_json(r) for r in format_requests(stage, rows)]
+        values += _value_pieces(staging[stage], rows, width, budget)
         final += _final_requests(title, by_title.get(title), stage, height, width, next_id)
         if title not in by_title:
             cells += max(height, 100) * max(width, 26)
@@ -136,8 +194,11 @@ def _staged(tabs: Mapping[str, Rows], sheets: list[SheetInfo], cleanup: list[dic
             f"the refresh would take the spreadsheet to {cells:,} cells while it writes, over "
             f"Google Sheets' limit of {max_cells:,}; delete unused rows and columns or old tabs"
         )
-    return [compact_json({"requests": prepare}), *_pack(pieces, limit),
-            compact_json({"requests": [*final, *finish]})]
+    prepare = _pack([compact_json(r) for r in create] + formats, limit)
+    requests = [WriteRequest(BATCH_UPDATE, b) for b in prepare]
+    requests += [WriteRequest(VALUES_UPDATE, b) for b in _pack(values, limit, _VALUES_HEAD)]
+    requests.append(WriteRequest(BATCH_UPDATE, compact_json({"requests": [*final, *finish]})))
+    return WritePlan(requests, staging)
 
 
 def _final_requests(title: str, info: SheetInfo | None, stage: int, height: int, width: int,
@@ -166,4 +227,6 @@ def _final_requests(title: str, info: SheetInfo | None, stage: int, height: int,
     return requests
 
 
-__all__ = ["MAX_REQUEST_BYTES", "STAGING_PREFIX", "is_staging", "write_bodies"]
+__all__ = ["BATCH_UPDATE", "COMPACT_LIMIT", "MAX_REQUEST_BYTES", "STAGING_PREFIX",
+           "VALUES_UPDATE", "WritePlan", "WriteRequest", "is_staging", "raw_value",
+           "write_plan"]

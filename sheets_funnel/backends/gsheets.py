@@ -1,14 +1,14 @@
 """A Google Sheet, through gspread's HTTP client (the ``google`` extra).
 
-A refresh costs three API requests whatever the pipeline's size, as long as
-the write fits one request of at most ``max_request_bytes`` (2 MB, Google's
-advice): the spreadsheet's metadata (only the fields needed), one
-``values:batchGet`` of the input tabs (raw values, dates as serial
-numbers), and one ``spreadsheets:batchUpdate`` that creates missing owned
-tabs and rewrites all of them. The API applies a batchUpdate entirely or not
-at all. A larger write goes through hidden staging tabs in several requests
-and one final swap (see :mod:`.google_write`), so no reader ever sees a
-half-written tab. Answers come gzip-compressed. Rate limits (429), server
+A refresh of a small pipeline costs three API requests: the spreadsheet's
+metadata (only the fields needed), one ``values:batchGet`` of the input tabs
+(raw values, dates as serial numbers), and one ``spreadsheets:batchUpdate``
+that creates missing owned tabs and rewrites all of them, as long as that
+write is at most 1 MB (:data:`.google_write.COMPACT_LIMIT`). The API applies
+a batchUpdate entirely or not at all. A larger write goes through hidden
+staging tabs in several requests of at most ``max_request_bytes`` (2 MB by
+default, Google's advice) and one final swap (see :mod:`.google_write`), so
+no reader ever sees a half-written tab. Answers come gzip-compressed. Rate limits (429), server
 errors (500, 502, 503, 504) and timeouts are retried (see :mod:`.retry`).
 Every HTTP request goes through :class:`.google_http.ApiClient`, which, given
 a ``limiter`` (:mod:`.google_quota`), first takes a slot under the identity's
@@ -27,6 +27,7 @@ from ..cells import Rows
 from ..errors import SheetsFunnelError, WorkbookUnusable
 from . import google_cells, google_write
 from .google_auth import CredentialsError
+from .google_cells import quote_tab
 from .google_http import WRITE_TIMEOUT, ApiClient, Traffic, compact_json
 from .google_quota import RateLimiter
 from .retry import RetryableError, RetryPolicy
@@ -55,11 +56,6 @@ EXPIRED = ("your Google credentials expired or were revoked: sign in again / iss
 
 class ProtectedTab(WorkbookUnusable):
     """A tab sheets-funnel writes is protected from its account."""
-
-
-def quote_tab(title: str) -> str:
-    """A tab name as an A1 range covering the whole tab ('It''s' for It's)."""
-    return "'" + title.replace("'", "''") + "'"
 
 
 class GoogleSheet:
@@ -186,14 +182,15 @@ class GoogleSheet:
     def write(self, tabs: Mapping[str, Rows]) -> None:
         """Rewrite the owned tabs (creating missing ones), all at once for any reader.
 
-        One batchUpdate when it fits ``max_request_bytes``, else staging tabs written in
-        several requests and one final swap (see :mod:`.google_write`). A failed request
-        may have been applied after all, so before trying again the spreadsheet is read
-        back. The request that makes the new content visible also records a stamp of this
-        write in the spreadsheet's developer metadata: when that stamp is there, the write
-        landed and is not sent again. Otherwise a single write is rebuilt for the tabs as
-        they are now, a staging request (rewriting cells of the staging tabs only) is
-        repeated as it was, and the final swap is repeated.
+        One batchUpdate when it is small enough, else staging tabs written in several
+        requests and one final swap (see :mod:`.google_write`). A failed request may have
+        been applied after all, so before trying again the spreadsheet is read back. The
+        request that makes the new content visible also records a stamp of this write in
+        the spreadsheet's developer metadata: when that stamp is there, the write landed
+        and is not sent again. Otherwise a single write is rebuilt for the tabs as they are
+        now; the request creating the staging tabs is not sent again when they are there;
+        a request filling them (staging cells only) is repeated as it was; and the final
+        swap is repeated.
         """
         self._check_not_protected(list(tabs))
         try:
@@ -208,26 +205,31 @@ class GoogleSheet:
 
     def _write(self, tabs: Mapping[str, Rows]) -> None:
         stamp = uuid.uuid4().hex
-        bodies = self._plan(tabs, stamp)
+        plan = self._plan(tabs, stamp)
 
         def landed() -> bool:
             return any(m.get("metadataKey") == WRITE_MARKER and m.get("metadataValue") == stamp
                        for m in self.metadata().get("developerMetadata", []))
 
-        if len(bodies) == 1:
-            self._send("writing the owned tabs", bodies[0], applied=landed,
-                       rebuild=lambda: self._plan(tabs, stamp)[0])
+        def staged() -> bool:
+            present = {s.sheet_id: s.title for s in google_cells.sheets_of(self.metadata())}
+            return all(present.get(i) == t for i, t in plan.staging.items())
+
+        requests = plan.requests
+        if len(requests) == 1:
+            self._send("writing the owned tabs", requests[0], applied=landed,
+                       rebuild=lambda: self._plan(tabs, stamp).requests[0])
             return
-        count = len(bodies)
-        self._send(f"preparing the staging tabs (request 1 of {count})", bodies[0],
-                   rebuild=lambda: self._plan(tabs, stamp)[0])
-        for number, body in enumerate(bodies[1:-1], 2):
-            self._send(f"writing the staging tabs (request {number} of {count})", body)
-        self._send(f"swapping in the new tabs (request {count} of {count})", bodies[-1],
+        count = len(requests)
+        self._send(f"preparing the staging tabs (request 1 of {count})", requests[0],
+                   applied=staged)
+        for number, request in enumerate(requests[1:-1], 2):
+            self._send(f"writing the staging tabs (request {number} of {count})", request)
+        self._send(f"swapping in the new tabs (request {count} of {count})", requests[-1],
                    applied=landed)
 
-    def _plan(self, tabs: Mapping[str, Rows], stamp: str) -> list[bytes]:
-        """The write's request bodies; the last one also records ``stamp`` as the write that
+    def _plan(self, tabs: Mapping[str, Rows], stamp: str) -> google_write.WritePlan:
+        """The write's requests; the last one also records ``stamp`` as the write that
         landed (developer metadata), which is read back when its answer is lost."""
         metadata = self.metadata()
         marker: dict[str, Any] = {"metadataKey": WRITE_MARKER, "metadataValue": stamp}
@@ -241,16 +243,17 @@ class GoogleSheet:
             finish = {"createDeveloperMetadata": {"developerMetadata": {
                 **marker, "location": {"spreadsheet": True}, "visibility": "DOCUMENT"}}}
         try:
-            return google_write.write_bodies(tabs, google_cells.sheets_of(metadata),
-                                             self._max_cells, self._max_request_bytes, [finish])
+            return google_write.write_plan(tabs, google_cells.sheets_of(metadata),
+                                           self._max_cells, self._max_request_bytes, [finish])
         except google_cells.TooManyCells as exc:
             raise SheetsFunnelError(f"{exc}; nothing was written") from None
 
-    def _send(self, what: str, body: bytes, *, rebuild: Callable[[], bytes] | None = None,
+    def _send(self, what: str, request: google_write.WriteRequest, *,
+              rebuild: Callable[[], google_write.WriteRequest] | None = None,
               applied: Callable[[], bool] | None = None) -> None:
         """Send one write; before a retry read the spreadsheet back, then send what
         ``rebuild`` makes of it, or nothing when ``applied`` says the failed attempt landed."""
-        current = [body]
+        current = [request]
         landed = [False]
 
         def before_retry() -> None:
@@ -265,7 +268,7 @@ class GoogleSheet:
         def send() -> Any:
             if landed[0]:
                 return None
-            return self.api.request("POST", ":batchUpdate", body=current[0],
+            return self.api.request("POST", current[0].path, body=current[0].body,
                                     timeout=WRITE_TIMEOUT)
 
         self._call(what, send, before_retry)

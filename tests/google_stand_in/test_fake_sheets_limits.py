@@ -85,10 +85,30 @@ def test_protected_ranges(fake: FakeSheets) -> None:
         book.batch_update(
             {"requests": [{"updateCells": {"range": {"sheetId": book.worksheet("Theirs").id},
                                            "fields": "userEnteredValue"}}]})
+    # Google's answer: 400 INVALID_ARGUMENT naming the request, not a 403
     assert excinfo.value.response.json()["error"] == {
         "code": 400, "status": "INVALID_ARGUMENT",
-        "message": "You are trying to edit a protected cell or object. Please contact the "
-                   "spreadsheet owner to remove protection if you need to edit."}
+        "message": "Invalid requests[0].updateCells: You are trying to edit a protected cell "
+                   "or object. Please contact the spreadsheet owner to remove protection if "
+                   "you need to edit."}
+    assert fake.values(sid, "Theirs") == [["y"]]
+    # values.batchUpdate names the value range; nothing of the batch is applied
+    with pytest.raises(gspread.exceptions.APIError) as excinfo:
+        book.values_batch_update({"valueInputOption": "RAW", "data": [
+            {"range": "Mine!A2", "values": [["fine"]]},
+            {"range": "Theirs!B2", "values": [["refused"]]}]})
+    assert excinfo.value.response.json()["error"] == {
+        "code": 400, "status": "INVALID_ARGUMENT",
+        "message": "Invalid data[1]: You are trying to edit a protected cell or object. "
+                   "Please contact the spreadsheet owner to remove protection if you need to "
+                   "edit."}
+    assert fake.values(sid, "Mine") == [["changed"]]
+    # a null skips its cell, so it touches nothing protected
+    book.values_batch_update({"valueInputOption": "RAW", "data": [
+        {"range": "Theirs!A1", "values": [[None]]}]})
+    with pytest.raises(gspread.exceptions.APIError) as excinfo:
+        book.worksheet("Theirs").update([["no"]], "C3")
+    assert excinfo.value.code == 400
     assert fake.values(sid, "Theirs") == [["y"]]
     with pytest.raises(gspread.exceptions.APIError):
         book.del_worksheet(book.worksheet("Theirs"))

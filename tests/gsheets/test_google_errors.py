@@ -119,16 +119,26 @@ def test_a_protected_owned_tab_exits_2_before_writing(cli, fake, worked_example,
     assert fake.values(sid, "Focus") == before
 
 
-def test_a_tab_protected_while_refreshing(fake, worked_example, tmp_path):
+@pytest.mark.parametrize("limit", [None, 3_000])  # one request; staging tabs and a swap
+def test_a_tab_protected_while_refreshing(fake, worked_example, tmp_path, limit):
     sid = fake.load_xlsx(worked_example)
     key = write_service_account(tmp_path / "sa.json", "refresher@team.iam.example")
     refresh(GoogleSheet(sid, key), WORKED_AS_OF)
-    sheet = GoogleSheet(sid, key)
+    before = fake.values(sid, "History")
+    sheet = GoogleSheet(sid, key, **({} if limit is None else {"max_request_bytes": limit}))
     sheet.tab_names()  # the metadata is read before the protection appears
     fake.protect(sid, "History", editors=["boss@team.example"])
+    fake.reset_requests()
     with pytest.raises(SheetsFunnelError, match="tab History is protected") as error:
         refresh(sheet, WORKED_AS_OF)
     assert error.value.exit_code == 2
+    refused = fake.traffic[-2]  # the write Google refused, then the metadata read again
+    assert refused[0] == "POST" and refused[1].endswith(":batchUpdate")
+    posts = [t[1] for t in fake.traffic if t[0] == "POST"]
+    # staged: the staging tabs were prepared and filled, only the swap was refused
+    assert len(posts) == 1 if limit is None else (
+        len(posts) >= 3 and any(p.endswith("/values:batchUpdate") for p in posts))
+    assert fake.values(sid, "History") == before
 
 
 def test_the_account_may_edit_a_protected_tab_it_is_an_editor_of(cli, fake, worked_example,

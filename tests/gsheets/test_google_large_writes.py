@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 
@@ -9,9 +10,10 @@ import pytest
 from conftest import WORKED_AS_OF
 
 from sheets_funnel.backends.google_cells import sheets_of
-from sheets_funnel.backends.google_write import MAX_REQUEST_BYTES, STAGING_PREFIX, write_bodies
+from sheets_funnel.backends.google_write import MAX_REQUEST_BYTES, STAGING_PREFIX, write_plan
 from sheets_funnel.backends.gsheets import GoogleSheet
 from sheets_funnel.backends.retry import RetryPolicy
+from sheets_funnel.cells import Heading, Money, NumberHeading, Percent
 from sheets_funnel.errors import SheetsFunnelError
 from sheets_funnel.refresh import refresh
 from sheets_funnel.sample import sample_deals
@@ -70,7 +72,7 @@ def write_and_watch(fake, sid, credentials, limit):
 def test_a_write_over_the_limit_is_never_seen_half_done(fake, tmp_path, user_credentials):
     sid = pipeline(fake, tmp_path, 400)
     sheet, seen, old, new, ids_before = write_and_watch(fake, sid, user_credentials, 20_000)
-    posts = [t for t in fake.traffic if t[1].endswith(":batchUpdate")]
+    posts = batch_updates(fake)
     assert len(posts) >= 4  # create the staging tabs, fill them in chunks, swap
     assert all(sent <= 20_000 for _, _, sent, _ in posts)
     # each observation between two requests shows every owned tab all old or all new
@@ -131,7 +133,7 @@ def test_a_write_stopped_between_chunks_leaves_the_old_tabs_and_is_cleaned_up_ne
 def test_a_hundred_thousand_deals_at_the_default_limits(fake, tmp_path, user_credentials):
     sid = pipeline(fake, tmp_path, 100_000)
     sheet, seen, old, new, _ = write_and_watch(fake, sid, user_credentials, MAX_REQUEST_BYTES)
-    posts = [t for t in fake.traffic if t[1].endswith(":batchUpdate")]
+    posts = batch_updates(fake)
     assert len(posts) > 2
     assert max(sent for _, _, sent, _ in posts) <= 2_000_000
     assert sheet.traffic.largest_sent <= 2_000_000
@@ -142,7 +144,8 @@ def test_a_hundred_thousand_deals_at_the_default_limits(fake, tmp_path, user_cre
 # --- a write whose answer is lost -------------------------------------------------------------
 
 def batch_updates(fake):
-    return [t for t in fake.traffic if t[1].endswith(":batchUpdate")]
+    """The write requests served: batchUpdate and values:batchUpdate."""
+    return [t for t in fake.traffic if t[0] == "POST" and t[1].endswith(":batchUpdate")]
 
 
 @pytest.mark.parametrize("limit", [MAX_REQUEST_BYTES, 20_000])
@@ -155,7 +158,7 @@ def test_a_write_whose_answer_is_lost_is_checked_and_not_sent_again(fake, tmp_pa
     sheet = GoogleSheet(sid, user_credentials, max_request_bytes=limit,
                         retry=RetryPolicy(sleep=lambda s: None))
     sheet.read(["Pipeline", "Settings", "History", "_funnel_state"])
-    writes = len(write_bodies(expected, sheets_of(fake.metadata(sid)), limit=limit))
+    writes = len(write_plan(expected, sheets_of(fake.metadata(sid)), limit=limit).requests)
     fake.reset_requests()
 
     def lose_the_last(method, path):
@@ -189,3 +192,49 @@ def test_writes_wait_longer_than_the_apis_processing_limit(fake, worked_example,
     refresh(GoogleSheet(sid, user_credentials), WORKED_AS_OF)
     writes = [t for url, t in timeouts if url.endswith(":batchUpdate")]
     assert writes and all(t is not None and float(t) >= 180 for t in writes)
+
+
+# --- the staging tabs are filled with values as they are --------------------------------------
+
+TRICKY = {
+    "Focus": [
+        [Heading("Deal ID"), Heading("Account"), NumberHeading("Value"), Heading("Next Step Date")],
+        # text that typing (or USER_ENTERED) would turn into a number, formula, date or boolean
+        ["00123", "=HYPERLINK(\"x\")", Money(1500), dt.date(2026, 7, 1)],
+        ["1/2", "TRUE", Percent(0.25), None],
+        ["'quoted", "2026-01-01", 3.5, dt.date(2027, 1, 31)],
+        ["", None, True, "x"],
+    ],
+}
+
+
+def test_a_staged_write_stores_text_numbers_and_dates_as_a_single_write_does(
+        fake, user_credentials):
+    one = fake.create_spreadsheet("one", {"Pipeline": [["Deal ID"]]})
+    many = fake.create_spreadsheet("many", {"Pipeline": [["Deal ID"]]})
+    GoogleSheet(one, user_credentials).write(TRICKY)
+    fake.reset_requests()
+    GoogleSheet(many, user_credentials, max_request_bytes=2_000).write(TRICKY)
+    paths = [p for m, p in fake.requests if m == "POST"]
+    assert any(p.endswith("/values:batchUpdate") for p in paths)  # the staged path was taken
+    assert all(sent <= 2_000 for m, _, sent, _ in fake.traffic if m == "POST")
+    # dates as serial numbers: 2025-01-01 is 45658, so 2026-01-01 is 45658 + 365 = 46023,
+    # 2026-07-01 is 46023 + 181 (January to June) = 46204, 2027-01-31 is 46023 + 365 + 30
+    assert fake.values(many, "Focus") == [
+        ["Deal ID", "Account", "Value", "Next Step Date"],
+        ["00123", "=HYPERLINK(\"x\")", 1500, 46204],
+        ["1/2", "TRUE", 0.25],
+        ["'quoted", "2026-01-01", 3.5, 46418],
+        ["", "", True, "x"],
+    ]
+    focus_one = fake.spreadsheet(one).sheet("Focus")
+    focus_many = fake.spreadsheet(many).sheet("Focus")
+    for r, row in enumerate(TRICKY["Focus"]):
+        for c in range(len(row)):
+            a, b = focus_one.cell(r, c), focus_many.cell(r, c)
+            assert (a.data if a else {}) == (b.data if b else {}), (r, c)
+    # the text really is text, the date a serial number with a date format
+    assert focus_many.cell(1, 0).data["userEnteredValue"] == {"stringValue": "00123"}
+    assert focus_many.cell(1, 1).data["userEnteredValue"] == {"stringValue": '=HYPERLINK("x")'}
+    assert focus_many.cell(1, 3).data["userEnteredValue"] == {"numberValue": 46204}
+    assert focus_many.cell(1, 3).data["userEnteredFormat"]["numberFormat"]["type"] == "DATE"

@@ -675,7 +675,7 @@ def apply_batch(
         except RequestError as error:
             raise bad_request(f"Invalid requests[{i}].{kind}: {error}") from None
         except ApiError as error:
-            if error.code != 400 or error.message == protected().message:
+            if error.code != 400:
                 raise
             raise bad_request(f"Invalid requests[{i}].{kind}: {error.message}") from None
         except (TypeError, ValueError, KeyError) as error:

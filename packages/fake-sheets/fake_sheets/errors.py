@@ -123,13 +123,25 @@ def unauthenticated(expired: bool) -> ApiError:
     return ApiError(401, message, details=details, headers=headers)
 
 
-def protected() -> ApiError:
-    """The answer to a write into a protected range the caller may not edit."""
-    return ApiError(
-        400,
-        "You are trying to edit a protected cell or object. Please contact the spreadsheet "
-        "owner to remove protection if you need to edit.",
-    )
+PROTECTED_MESSAGE = (
+    "You are trying to edit a protected cell or object. Please contact the spreadsheet "
+    "owner to remove protection if you need to edit."
+)
+
+
+def protected(where: str | None = None) -> ApiError:
+    """The answer to a write into a protected range the caller may not edit.
+
+    Google answers 400 INVALID_ARGUMENT (not 403), the message prefixed with the request
+    that touched the range, as for any invalid request of a batch: users of gspread report
+    ``APIError: [400]: Invalid requests[0].updateSheetProperties: You are trying to edit a
+    protected cell or object. ...`` for ``spreadsheets.batchUpdate`` and ``Invalid data[0]:
+    You are trying to edit ...`` for ``values.batchUpdate``; the same 400 text was reported
+    against the older API (github.com/theoephraim/node-google-spreadsheet/pull/20).
+    ``where`` is that prefix, e.g. ``requests[0].updateCells`` or ``data[0]``.
+    """
+    return ApiError(400, PROTECTED_MESSAGE if where is None
+                    else f"Invalid {where}: {PROTECTED_MESSAGE}")
 
 
 def not_found() -> ApiError:

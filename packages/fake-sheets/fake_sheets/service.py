@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, unquote
 
 from .batch_update import apply_batch
 from .errors import (
+    PROTECTED_MESSAGE,
     ApiError,
     bad_request,
     drive_not_found,
@@ -25,6 +26,7 @@ from .errors import (
     injected,
     not_found,
     payload_too_large,
+    protected,
     unauthenticated,
 )
 from .fields import filter_fields
@@ -171,7 +173,7 @@ class Service:
             raise ApiError(403, "The caller does not have permission")
         if token in self.expired_tokens or self.tokens.get(token) in self.revoked:
             raise unauthenticated(token in self.expired_tokens)
-        self.caller = self.tokens.get(token, "")
+        self.caller = self.tokens.get(token, token)
 
     def _user(self, headers: dict[str, str]) -> str:
         """Whose quota a request counts against: the account its token was issued to."""
@@ -246,6 +248,7 @@ class Service:
                 doc.get("values"),
                 _input_option(params.get("valueInputOption", [None])[0]),
                 _major(doc),
+                caller=self.caller,
             )
             _include_values(work, result, params)
         elif method == "POST" and text.endswith(":clear"):
@@ -265,6 +268,7 @@ class Service:
                 _input_option(params.get("valueInputOption", [None])[0]),
                 insert,
                 _major(doc),
+                caller=self.caller,
             )
             _include_values(work, result["updates"], params)
         else:
@@ -289,13 +293,17 @@ class Service:
         work = self.book(book_id).clone()
         option = _input_option(body.get("valueInputOption"))
         touched: set[tuple[str, int, int]] = set()
-        responses = []
+        responses: list[dict[str, Any]] = []
         for item in body.get("data") or []:
             if not isinstance(item, dict) or "range" not in item:
                 raise bad_request("Invalid data: every value range needs a range.", "data")
-            response = update_values(
-                work, str(item["range"]), item.get("values"), option, _major(item), touched
-            )
+            try:
+                response = update_values(work, str(item["range"]), item.get("values"), option,
+                                         _major(item), touched, self.caller)
+            except ApiError as error:
+                if error.message != PROTECTED_MESSAGE:
+                    raise
+                raise protected(f"data[{len(responses)}]") from None
             if body.get("includeValuesInResponse"):
                 _include_values(work, response, _response_params(body))
             responses.append(response)

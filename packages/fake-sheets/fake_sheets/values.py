@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from .a1 import A1Error, A1Range, column_letters, format_range, parse_cells, split_sheet
-from .errors import ApiError, bad_request
+from .errors import ApiError, bad_request, protected
 from .formula import ArrayRow, FormulaError, Tab, Unsupported, evaluate
 from .model import Sheet, Spreadsheet
 from .numfmt import (
@@ -328,11 +328,13 @@ def update_values(
     input_option: str,
     major: str = "ROWS",
     touched: set[tuple[str, int, int]] | None = None,
+    caller: str = "",
 ) -> dict[str, Any]:
     """Apply ``values.update`` to ``book`` and return the ``UpdateValuesResponse``.
 
     ``touched`` collects ``("row", sheetId, row)`` and ``("col", sheetId, col)`` for the
-    totals of ``values.batchUpdate``.
+    totals of ``values.batchUpdate``. A value (not null) for a cell in a range protected
+    from ``caller`` is refused with Google's "protected cell or object" 400.
     """
     sheet, rng = resolve_range(book, text)
     rows = _as_rows(values, major, "value range")
@@ -357,6 +359,11 @@ def update_values(
     if r0 + height > sheet.row_count or c0 + width > sheet.column_count:
         sheet.set_grid(max(sheet.row_count, r0 + height), max(sheet.column_count, c0 + width))
         book.check_cell_limit()
+    if sheet.protected_ranges:
+        for i, row in enumerate(rows):
+            for j, value in enumerate(row):
+                if value is not None and sheet.protection(r0 + i, c0 + j, caller) is not None:
+                    raise protected()
     cells = 0
     touched_rows: set[int] = set()
     touched_cols: set[int] = set()
@@ -402,6 +409,7 @@ def append_values(
     input_option: str,
     insert_option: str,
     major: str = "ROWS",
+    caller: str = "",
 ) -> dict[str, Any]:
     """Apply ``values.append``: write below the last row holding values inside the range."""
     sheet, rng = resolve_range(book, text)
@@ -426,7 +434,7 @@ def append_values(
     if start >= sheet.row_count:
         sheet.set_grid(start + 1, sheet.column_count)
     anchor = format_range(sheet.title, start, start + 1, c0, c0 + 1)
-    result["updates"] = update_values(book, anchor, rows, input_option)
+    result["updates"] = update_values(book, anchor, rows, input_option, caller=caller)
     return result
 
 
