@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import logging
 import sys
 from collections.abc import Sequence
 
+from .backends.google_write import MAX_REQUEST_BYTES, REQUEST_MB_RANGE, request_limit
 from .console import OutputClosed, discard_stdout, emit, json_text, tolerate_any_encoding
 from .errors import BackendMissing, SheetsFunnelError, error_message
 from .importers import SOURCES, import_export
@@ -34,6 +36,16 @@ def _workers(text: str) -> int:
     if not 1 <= value <= 64:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of workers from 1 to 64")
     return value
+
+
+def _megabytes(text: str) -> int:
+    """A request size limit in MB (``--max-request-mb``), as bytes."""
+    try:
+        return request_limit(float(text))
+    except ValueError:
+        low, high = REQUEST_MB_RANGE
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of MB from {low} to {high:g}") from None
 
 
 def _shard(text: str) -> Shard:
@@ -68,6 +80,11 @@ def build_parser() -> argparse.ArgumentParser:
     ref.add_argument("--wait", type=float, default=DEFAULT_WAIT, metavar="SECONDS",
                      help="wait this long for another refresh of the workbook to end "
                           f"(default {DEFAULT_WAIT:g})")
+    ref.add_argument("--max-request-mb", type=_megabytes, default=MAX_REQUEST_BYTES,
+                     metavar="MB", dest="max_request_bytes",
+                     help=f"Google: send no request larger than this (default "
+                          f"{MAX_REQUEST_BYTES / 1e6:g}, Google's advice); a larger write "
+                          "goes in several requests, never seen half-done")
 
     new = sub.add_parser(
         "new",
@@ -118,6 +135,10 @@ def build_parser() -> argparse.ArgumentParser:
     night.add_argument("--shard", type=_shard, metavar="K/N",
                        help="refresh only shard K of N: N machines with K = 1..N share the "
                             "list, each workbook refreshed by exactly one (docs/scheduling.md)")
+    night.add_argument("--max-request-mb", type=_megabytes, metavar="MB",
+                       dest="max_request_bytes",
+                       help="Google: send no request larger than this (default: the file's "
+                            f"max_request_mb, else {MAX_REQUEST_BYTES / 1e6:g})")
 
     srv = sub.add_parser(
         "serve",
@@ -137,6 +158,8 @@ def _nightly(args: argparse.Namespace) -> int:
     from .progress import Progress
 
     config = load_config(args.config)
+    if args.max_request_bytes is not None:
+        config = dataclasses.replace(config, max_request_bytes=args.max_request_bytes)
     if args.shard is not None:
         config = args.shard.select(config)
         print(f"shard {args.shard}: {len(config.workbooks)} workbook(s) of {args.config}",
@@ -191,7 +214,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                                                 dry_run=args.dry_run,
                                                 credentials=args.credentials,
                                                 lock_wait=args.wait,
-                                                adopt_tabs=args.adopt_tabs)
+                                                adopt_tabs=args.adopt_tabs,
+                                                max_request_bytes=args.max_request_bytes)
             if args.json:
                 emit(json_text(outcome.summary()))
             else:

@@ -65,13 +65,15 @@ def headline(outcome: RefreshOutcome) -> str:
 
 def refresh_entry(entry: WorkbookEntry, *, as_of: dt.date | None = None,
                   lock_wait: float = DEFAULT_WAIT, opener: Opener = open_workbook,
-                  limiter: RateLimiter | None = None) -> WorkbookReport:
+                  limiter: RateLimiter | None = None,
+                  max_request_bytes: int | None = None) -> WorkbookReport:
     """Refresh one configured workbook and report how it went; never raises an Exception."""
     started = time.monotonic()
     try:
         _, outcome = refresh_location(entry.location, as_of=as_of, credentials=entry.credentials,
                                       lang=entry.lang, lock_wait=lock_wait, label=entry.name,
-                                      opener=opener, limiter=limiter)
+                                      opener=opener, limiter=limiter,
+                                      max_request_bytes=max_request_bytes)
     except WorkbookBusy as exc:
         return WorkbookReport(entry.name, "busy", exc.exit_code, str(exc),
                               seconds=_since(started))
@@ -109,7 +111,7 @@ def run_nightly(config: NightlyConfig, *, as_of: dt.date | None = None,
             progress.start(n, entry.name)
         limiter = pool.limiter_for(entry.credentials) if entry.spreadsheet_id else None
         report = refresh_entry(entry, as_of=as_of, lock_wait=config.lock_wait, opener=opener,
-                               limiter=limiter)
+                               limiter=limiter, max_request_bytes=config.max_request_bytes)
         if progress is not None:
             progress.done(n, report.workbook, report.status, report.message, report.seconds)
         return report

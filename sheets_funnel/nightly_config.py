@@ -3,6 +3,7 @@
 ::
 
     lock_wait = 10                      # optional: seconds to wait for a busy workbook
+    max_request_mb = 2                  # optional: Google's largest request, in MB
 
     [quota]                             # optional: Google's per-minute request quotas
     reads_per_user = 60                 # (these are Google's defaults; raise them only if
@@ -39,11 +40,12 @@ from typing import Any, cast
 
 from .backends import google_id
 from .backends.google_quota import QuotaLimits
+from .backends.google_write import request_limit
 from .errors import SheetsFunnelError
 from .locks import DEFAULT_WAIT, lock_key
 from .model import Lang
 
-_TOP_KEYS = {"workbook", "credentials", "lock_wait", "quota"}
+_TOP_KEYS = {"workbook", "credentials", "lock_wait", "quota", "max_request_mb"}
 _QUOTA_COUNTS = ("reads_per_user", "writes_per_user", "reads_per_project",
                  "writes_per_project")
 _WORKBOOK_KEYS = {"location", "name", "lang", "credentials"}
@@ -86,6 +88,8 @@ class NightlyConfig:
     workbooks: tuple[WorkbookEntry, ...]
     lock_wait: float = DEFAULT_WAIT
     quota: QuotaLimits = field(default_factory=QuotaLimits)
+    #: The largest Google request body (None: the default, 2 MB).
+    max_request_bytes: int | None = None
 
     def google_ids(self) -> frozenset[str]:
         """The ids of the Google spreadsheets listed (the service's allow-list)."""
@@ -138,7 +142,13 @@ def parse_config(data: dict[str, Any], source: Path) -> NightlyConfig:
         seen[key] = entry
         entries.append(entry)
     quota = _quota(data.get("quota", {}), where)
-    return NightlyConfig(source, tuple(entries), float(lock_wait), quota)
+    limit = None
+    if "max_request_mb" in data:
+        try:
+            limit = request_limit(data["max_request_mb"])
+        except ValueError as exc:
+            raise ConfigError(f"{where}: max_request_mb: {exc}") from None
+    return NightlyConfig(source, tuple(entries), float(lock_wait), quota, limit)
 
 
 def _quota(table: object, where: str) -> QuotaLimits:

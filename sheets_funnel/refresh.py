@@ -110,18 +110,22 @@ def refresh_location(location: str, *, as_of: dt.date | None = None, dry_run: bo
                      credentials: str | Path | None = None, lang: Lang | None = None,
                      lock_wait: float = DEFAULT_WAIT, label: str | None = None,
                      opener: Opener = open_workbook, limiter: RateLimiter | None = None,
-                     adopt_tabs: bool = False) -> tuple[Backend, RefreshOutcome]:
+                     adopt_tabs: bool = False, max_request_bytes: int | None = None,
+                     ) -> tuple[Backend, RefreshOutcome]:
     """Open a workbook and refresh it under its lock; returns the backend and the outcome.
 
     A dry run only reads and takes no lock. With ``lang`` a workbook in the other language
     is refused (:class:`~sheets_funnel.errors.WorkbookUnusable`). Raises
     :class:`~sheets_funnel.locks.WorkbookBusy` when another refresh holds the lock for
-    longer than ``lock_wait`` seconds. A Google Sheet's requests are paced by ``limiter``.
+    longer than ``lock_wait`` seconds. A Google Sheet's requests are paced by ``limiter``,
+    and none is larger than ``max_request_bytes`` (default 2 MB) where a write can be split.
     ``adopt_tabs``: see :func:`~sheets_funnel.refresh.refresh`.
     """
     options: dict[str, Any] = {"credentials": str(credentials)} if credentials else {}
     if limiter is not None:
         options["limiter"] = limiter
+    if max_request_bytes is not None:
+        options["max_request_bytes"] = max_request_bytes
     if dry_run:
         backend = opener(location, **options)
         return backend, _checked_refresh(backend, as_of, True, lang, adopt_tabs)

@@ -45,6 +45,9 @@ from .google_http import compact_json
 
 #: Google's advice for the largest request body.
 MAX_REQUEST_BYTES = 2_000_000
+#: The smallest and largest request limits a user may set, in MB: Google refuses bodies
+#: over 10 MiB; below 0.01 MB every row would be a request of its own.
+REQUEST_MB_RANGE = (0.01, 10.0)
 #: The largest write sent as one ``batchUpdate``; a larger one goes through staging tabs.
 COMPACT_LIMIT = 1_000_000
 STAGING_PREFIX = "_staging "
@@ -52,6 +55,17 @@ BATCH_UPDATE = ":batchUpdate"
 VALUES_UPDATE = "/values:batchUpdate"
 _VALUES_HEAD = b'{"valueInputOption":"RAW","data":['
 _TAIL = b"]}"
+
+
+def request_limit(megabytes: float) -> int:
+    """A request size limit given in MB (1 MB = 1,000,000 bytes) as bytes; ValueError when
+    it is outside :data:`REQUEST_MB_RANGE` or not a number."""
+    low, high = REQUEST_MB_RANGE
+    if isinstance(megabytes, bool) or not isinstance(megabytes, int | float) or not (
+            low <= megabytes <= high):
+        raise ValueError(f"the largest request must be from {low} to {high:g} MB, not "
+                         f"{megabytes!r} (Google refuses bodies over 10 MB)")
+    return round(megabytes * 1_000_000)
 
 
 def is_staging(title: str) -> bool:
@@ -227,6 +241,6 @@ def _final_requests(title: str, info: SheetInfo | None, stage: int, height: int,
     return requests
 
 
-__all__ = ["BATCH_UPDATE", "COMPACT_LIMIT", "MAX_REQUEST_BYTES", "STAGING_PREFIX",
-           "VALUES_UPDATE", "WritePlan", "WriteRequest", "is_staging", "raw_value",
-           "write_plan"]
+__all__ = ["BATCH_UPDATE", "COMPACT_LIMIT", "MAX_REQUEST_BYTES", "REQUEST_MB_RANGE",
+           "STAGING_PREFIX", "VALUES_UPDATE", "WritePlan", "WriteRequest", "is_staging",
+           "raw_value", "request_limit", "write_plan"]
