@@ -294,25 +294,52 @@ def _sentence(code: str, nsd: float, fa: float, today: int, limit: float, lang: 
     return t[code]
 
 
+#: The flag codes whose sentence quotes the next step date, and the first appointment.
+_QUOTE_NEXT_STEP = frozenset({"NEXT_STEP_OVERDUE", "NEXT_STEP_OUT_OF_CYCLE"})
+_QUOTE_FIRST_APPOINTMENT = frozenset({"NEXT_STEP_OUT_OF_CYCLE", "OUT_OF_CYCLE"})
+
+
+class _Details:
+    """A Focus row's flags and their sentences, each distinct combination worked out once:
+    a long Focus tab repeats a few code combinations over a few hundred distinct dates."""
+
+    def __init__(self, today: int, limit: float, lang: Lang) -> None:
+        self._today, self._limit, self._lang = today, limit, lang
+        self._quotes: dict[tuple[str, ...], tuple[bool, bool, str]] = {}
+        self._texts: dict[tuple[tuple[str, ...], float, float], str] = {}
+
+    def __call__(self, codes: tuple[str, ...], nsd: float, fa: float) -> tuple[str, str]:
+        """The codes as the Flags column shows them, and the sentences of the Details column."""
+        quotes = self._quotes.get(codes)
+        if quotes is None:
+            quotes = self._quotes[codes] = (not _QUOTE_NEXT_STEP.isdisjoint(codes),
+                                            not _QUOTE_FIRST_APPOINTMENT.isdisjoint(codes),
+                                            ", ".join(codes))
+        key = (codes, nsd if quotes[0] else 0.0, fa if quotes[1] else 0.0)
+        text = self._texts.get(key)
+        if text is None:
+            text = self._texts[key] = "; ".join(
+                _sentence(c, nsd, fa, self._today, self._limit, self._lang) for c in codes)
+        return quotes[2], text
+
+
 def render_focus(result: FunnelResult, lang: Lang) -> Rows:
     """The Focus tab: one row per flagged deal, worst first."""
     t = LABELS[lang]
     rows: Rows = [_headings(t["deal_id"], t["account"], t["owner"], t["stage"], t["flags"],
                             t["details"], t["cycle_end"], t["next_step_date"],
                             t["first_appointment"], t["value"])]
-    today = (result.as_of - from_serial(0)).days
-    limit = result.cycle_limit or 0.0
     focus = result.focus
     columns = [focus[name].tolist() for name in (
         "deal_id", "account", "owner", "stage", "codes", "cycle_end", "next_step_date",
         "first_appointment", "value")]
+    stages = {stage: stage_label(stage, lang) for stage in set(columns[3])}
+    details = _Details((result.as_of - from_serial(0)).days, result.cycle_limit or 0.0, lang)
     day = _Days()
     for deal_id, account, owner, stage, codes, end, nsd, fa, value in zip(*columns, strict=True):
-        rows.append([
-            deal_id, account, owner, stage_label(stage, lang), ", ".join(codes),
-            "; ".join(_sentence(c, nsd, fa, today, limit, lang) for c in codes),
-            day(end), day(nsd), day(fa), None if math.isnan(value) else value,
-        ])
+        flags, sentences = details(codes, nsd, fa)
+        rows.append([deal_id, account, owner, stages[stage], flags, sentences, day(end),
+                     day(nsd), day(fa), None if value != value else value])  # NaN: no value
     return rows
 
 
