@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Literal, NamedTuple
+from itertools import repeat
+from typing import Any, Literal, NamedTuple
 
 import pandas as pd
 
-from .cells import Heading, Rows, as_text, from_serial, parse_date
+from .cells import Cell, Heading, Rows, as_text, from_serial, parse_date
 from .model import CLOSED, Lang, StageName, lookup_stage
 from .own_names import OwnNames
 from .parse import map_headers
@@ -97,10 +98,23 @@ class Movement:
 def snapshot(deals: pd.DataFrame, as_of: dt.date) -> Snapshot:
     """The state of the parsed deals (columns deal_id, account, owner, stage, status)."""
     ids: list[str] = deals["deal_id"].tolist()
-    statuses = [_STATUSES.get(str(s).lower(), "open") for s in deals["status"].tolist()]
-    states = map(DealState._make, zip(ids, deals["account"].tolist(), deals["owner"].tolist(),
-                                      deals["stage"].tolist(), statuses, strict=True))
-    return Snapshot(as_of, dict(zip([i.strip().casefold() for i in ids], states, strict=True)))
+    statuses = deals["status"].tolist()
+    if not _STATUSES.keys() >= set(statuses):
+        statuses = [_STATUSES.get(str(s).lower(), "open") for s in statuses]
+    states = _states(ids, deals["account"].tolist(), deals["owner"].tolist(),
+                     deals["stage"].tolist(), statuses)
+    return Snapshot(as_of, dict(zip(_keys(ids), states, strict=True)))
+
+
+def _keys(ids: Iterable[str]) -> list[str]:
+    """The :func:`deal_key` of each Deal ID."""
+    return [i.strip().casefold() for i in ids]
+
+
+def _states(*columns: Iterable[Any]) -> Iterator[DealState]:
+    """The deals of columns Deal ID, Account, Owner, stage and status, made without a
+    Python call per deal (a state holds a pipeline's every deal)."""
+    return map(tuple.__new__, repeat(DealState), zip(*columns, strict=True))
 
 
 _STATUSES: dict[str, DealStatus] = {"open": "open", "won": "won", "lost": "lost"}
@@ -134,19 +148,21 @@ def compare(previous: Snapshot | None, current: Snapshot,
     """
     if previous is None:
         return Movement(None, (), first=True)
-    still_listed = set(listed)
     moves: list[Move] = []
+    earlier = previous.deals.get
     for key, after in current.deals.items():
-        before = previous.deals.get(key)
+        before = earlier(key)
         if before is None:
             moves.append(Move("new", None, after))
-            continue
-        kind = classify(before, after)
-        if kind is not None:
-            moves.append(Move(kind, before, after))
-    for key, before in previous.deals.items():
-        if key not in current.deals and key not in still_listed:
-            moves.append(Move("removed", before, None))
+        elif before != after:  # a deal unchanged did not move
+            kind = classify(before, after)
+            if kind is not None:
+                moves.append(Move(kind, before, after))
+    gone = previous.deals.keys() - current.deals.keys()
+    if gone:
+        gone -= set(listed)
+        moves += [Move("removed", before, None) for key, before in previous.deals.items()
+                  if key in gone]
     order = {kind: n for n, kind in enumerate(KINDS)}
     moves.sort(key=lambda move: order[move.kind])  # stable: Pipeline order within a kind
     return Movement(previous.as_of, tuple(moves))
@@ -158,11 +174,11 @@ def carry_forward(previous: Snapshot | None, current: Snapshot,
     Pipeline but left out of this refresh for a data problem."""
     if previous is None:
         return current
-    still_listed = set(listed)
+    left_out = (previous.deals.keys() - current.deals.keys()) & set(listed)
+    if not left_out:
+        return current
     kept = dict(current.deals)
-    for key, before in previous.deals.items():
-        if key not in kept and key in still_listed:
-            kept[key] = before
+    kept.update((key, before) for key, before in previous.deals.items() if key in left_out)
     return Snapshot(current.as_of, kept)
 
 
@@ -208,10 +224,12 @@ def _unescape(match: re.Match[str]) -> str:
     return _UNESCAPES.get(code, code)
 
 
-def _line(deal: DealState) -> str:
-    deal_id, account, owner, stage, status = deal
-    lost = "1" if status == "lost" else ""
-    return f"{_field(deal_id)}\t{_field(account)}\t{_field(owner)}\t{stage}\t{lost}"
+def _column(texts: tuple[str, ...]) -> Iterable[str]:
+    """One field of every state line, escaped where needed (most columns need nothing)."""
+    joined = "".join(texts)
+    if joined.isascii() and joined.isprintable() and "\\" not in joined:
+        return texts
+    return map(_field, texts)
 
 
 def _units(text: str) -> int:
@@ -231,23 +249,64 @@ def state_rows(state: Snapshot) -> Rows:
     nothing, and no cell ever exceeds a spreadsheet's limit.
     """
     rows: Rows = [[Heading(_AS_OF), state.as_of, _NOTE], [Heading(_HEADER_PACKED)]]
+    if not state.deals:
+        return rows
+    ids, accounts, owners, stages, statuses = zip(*state.deals.values(), strict=True)
+    lost = ["1" if status == "lost" else "" for status in statuses]
+    lines = list(map("\t".join, zip(_column(ids), _column(accounts), _column(owners),
+                                     map(str, stages), lost, strict=True)))
+    text = "\n".join(lines)
+    rows += _pack_text(text) if text.isascii() else _pack_lines(lines)
+    return rows
+
+
+def _pack_lines(lines: list[str]) -> Rows:
+    """State lines packed into cells of at most :data:`CHUNK_CHARS` UTF-16 units: as many
+    whole lines to a cell as fit, a longer line split over the cells of a row of its own."""
+    rows: Rows = []
     chunk: list[str] = []
     size = 0
-    for deal in state.deals.values():
-        line = _line(deal)
+    for line in lines:
         units = _units(line)
         if chunk and size + units + 1 > CHUNK_CHARS:
             rows.append(["\n".join(chunk)])
             chunk, size = [], 0
         if units > CHUNK_CHARS:
-            step = CHUNK_CHARS // 2  # whatever the characters, at most CHUNK_CHARS units
-            rows.append([line[n:n + step] for n in range(0, len(line), step)])
+            rows.append(_split(line))
             continue
         chunk.append(line)
         size += units + 1
     if chunk:
         rows.append(["\n".join(chunk)])
     return rows
+
+
+def _pack_text(text: str) -> Rows:
+    """:func:`_pack_lines` for lines of ASCII characters (one unit each), given joined by
+    line breaks: each cell is cut at the last line break that fits."""
+    rows: Rows = []
+    start, end = 0, len(text)
+    while start < end:
+        if end - start < CHUNK_CHARS:
+            rows.append([text[start:]])
+            break
+        cut = text.rfind("\n", start, start + CHUNK_CHARS)
+        if cut > start:  # whole lines, at most CHUNK_CHARS - 1 characters with their breaks
+            rows.append([text[start:cut]])
+            start = cut + 1
+            continue
+        cut = text.find("\n", start)  # the next line alone is CHUNK_CHARS or longer
+        cut = end if cut < 0 else cut
+        line = text[start:cut]
+        rows.append(_split(line) if len(line) > CHUNK_CHARS else [line])
+        start = cut + 1
+    return rows
+
+
+def _split(line: str) -> list[Cell]:
+    """A line longer than a cell, over as many cells as it takes."""
+    step = CHUNK_CHARS // 2  # whatever the characters, at most CHUNK_CHARS units
+    return [line[n:n + step] for n in range(0, len(line), step)]
 
 
 _HEADER_PACKED = ("Deals, one per line: Deal ID, Account, Owner, Stage (0 Opportunity … "
@@ -268,28 +327,33 @@ def read_state(rows: Rows, date1904: bool = False) -> Snapshot | None:
     serial = parse_date(rows[0][1], date1904) if len(rows[0]) > 1 else None
     as_of = None if serial is None else from_serial(serial)
     escaped = bool(rows[1]) and _ESCAPED_MARK in as_text(rows[1][0])
-    unfield = _unfield if escaped else str
-    deals: dict[str, DealState] = {}
-    for row in rows[2:]:
-        if not row or type(row[0]) is not str:
-            continue
-        text = "".join(c for c in row if type(c) is str) if len(row) > 1 and escaped else row[0]
-        for line in text.split("\n"):
-            fields = line.split("\t")
-            if len(fields) < 4:
-                continue
-            deal_id, account, owner = map(unfield, fields[:3])
-            stage_text = fields[3]
-            stage = _STAGE_TEXT.get(stage_text)
-            if stage is None:
-                stage = _stage_number(stage_text)
-            key = deal_id.strip().casefold()
-            if stage is None or not key:
-                continue
-            lost = len(fields) > 4 and fields[4] != "" and fields[4].strip() in _LOST_MARKS
-            status: DealStatus = "lost" if lost else "won" if stage == CLOSED else "open"
-            deals[key] = DealState(deal_id, account, owner, stage, status)
-    return Snapshot(as_of, deals)
+    texts = ["".join(c for c in row if type(c) is str) if len(row) > 1 and escaped else row[0]
+             for row in rows[2:] if row and type(row[0]) is str]
+    split = [line.split("\t") for line in "\n".join(texts).split("\n")]
+    # Deal ID, Account, Owner, Stage and Lost; a line cut short of Lost is not lost
+    lines = split if set(map(len, split)) == {5} else [
+        f if len(f) == 5 else [*f[:4], f[4] if len(f) > 4 else ""] for f in split if len(f) >= 4]
+    if not lines:
+        return Snapshot(as_of, {})
+    ids, accounts, owners, stage_texts, lost_marks = zip(*lines, strict=True)
+    if escaped:
+        ids, accounts, owners = map(_unescaped, (ids, accounts, owners))
+    stages = [_STAGE_TEXT[t] if t in _STAGE_TEXT else _stage_number(t) for t in stage_texts]
+    statuses = ["lost" if lost and lost.strip() in _LOST_MARKS else "won" if stage == CLOSED
+                else "open" for stage, lost in zip(stages, lost_marks, strict=True)]
+    keys = _keys(ids)
+    deals: Iterable[tuple[str, DealState]] = zip(
+        keys, _states(ids, accounts, owners, stages, statuses), strict=True)
+    if None in stages or "" in keys:  # lines that cannot be read are skipped
+        deals = ((key, deal) for key, deal in deals if key and deal.stage is not None)
+    return Snapshot(as_of, dict(deals))
+
+
+def _unescaped(fields: tuple[str, ...]) -> tuple[str, ...]:
+    """One field of every state line as it was before :func:`_field`."""
+    if "\\" not in "".join(fields):
+        return fields
+    return tuple(map(_unfield, fields))
 
 
 _LOST_MARKS = frozenset({"1", "True", "Lost", "lost"})

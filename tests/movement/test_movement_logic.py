@@ -148,6 +148,37 @@ def test_a_line_longer_than_a_cell_is_split_across_cells_of_its_own_row():
     assert read_state(rows) == state
 
 
+def lines_of_lengths(lengths: list[int], first: str) -> Snapshot:
+    """Deals whose state lines have the given lengths; each account starts with ``first``."""
+    deals = []
+    for n, length in enumerate(lengths):
+        # Dn, tab, account, tab, Anna, tab, 0, tab: the account fills the line's length
+        account = first + "a" * (length - len(f"D{n}") - 9 - 1)
+        deals.append(DealState(f"D{n}", account, "Anna", 0, "open"))
+    return snap(NOW, *deals)
+
+
+C = CHUNK_CHARS
+
+
+@pytest.mark.parametrize(("lengths", "layout"), [
+    ([C - 22, 20], [2]),  # C - 22 + the break + 20 = C - 1 characters: one cell
+    ([C - 21, 20], [1, 1]),  # C characters with the break: two cells
+    ([C - 21, 20, 20], [1, 2]),
+    ([20, C, 20], [1, 1, 1]),  # a line of exactly C characters has a cell of its own
+    ([20, C + 1, 20], [1, (C // 2, C // 2, 1), 1]),  # longer: its own row, split in halves
+    ([C - 1], [1]),
+    ([19] * 3000, [1500, 1500]),  # 1500 lines of 19 and their breaks: 29,999 characters
+])
+@pytest.mark.parametrize("first", ["a", "\u00e9"])  # ASCII, or é: one UTF-16 unit too
+def test_whole_lines_fill_each_cell_up_to_its_limit(lengths, layout, first):
+    state = lines_of_lengths(lengths, first)
+    rows = state_rows(state)
+    assert [len(row[0].split("\n")) if len(row) == 1 else tuple(map(len, row))
+            for row in rows[2:]] == layout
+    assert read_state(rows) == state
+
+
 def test_a_state_of_the_first_format_is_read_without_escapes():
     rows = [["As of", NOW], ["Deals, one per line: Deal ID, Account, Owner, Stage (0 "
                              "Opportunity … 4 #3, 5 won), Lost — separated by tabs"],
