@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import zipfile
+import zlib
 from pathlib import Path
 
 import producers
@@ -145,4 +146,27 @@ def test_the_check_finds_a_package_a_spreadsheet_cannot_open(tmp_path, change, p
     change(parts)
     path = producers.write(tmp_path / "bad.xlsx", parts)
     with pytest.raises(RewriteFailed, match=problem):
-        check_package(str(path), "bad.xlsx", [])
+        check_package(str(path), "bad.xlsx", {})
+
+
+def test_the_check_reads_each_rewritten_part_back_as_the_data_that_was_checked(tmp_path):
+    parts = producers.excel_windows()
+    part = "xl/worksheets/sheet1.xml"
+    path = tmp_path / "stored.xlsx"
+    with zipfile.ZipFile(path, "w") as zf:  # stored: the part's bytes lie in the file as they are
+        for name, data in parts.items():
+            zf.writestr(name, data)
+    crc = zlib.crc32(parts[part])
+    check_package(str(path), "stored.xlsx", {part: crc})
+    with pytest.raises(RewriteFailed, match=f"{part} is not the part that was checked"):
+        check_package(str(path), "stored.xlsx", {part: crc ^ 1})
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo(part)
+    raw = bytearray(path.read_bytes())
+    start = info.header_offset + 30 + len(part) + len(info.extra)  # after the local header
+    assert raw[start:start + info.file_size] == parts[part]
+    raw[start + info.file_size // 2] ^= 0x20  # one bit damaged on the way to the disk
+    path.write_bytes(bytes(raw))
+    with pytest.raises(RewriteFailed, match=f"stored.xlsx: the rewritten workbook did not pass "
+                                            f"its check \\(Bad CRC-32 for file '{part}'\\)"):
+        check_package(str(path), "stored.xlsx", {part: crc})

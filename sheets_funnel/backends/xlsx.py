@@ -18,6 +18,7 @@ import re
 import zipfile
 import zlib
 from collections.abc import Callable, Collection, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 from xml.etree import ElementTree as ET
@@ -26,7 +27,7 @@ from ..cells import Rows
 from ..errors import NotAWorkbook, WorkbookLocked, WorkbookUnusable
 from . import sparse_columns, xlsx_check, xlsx_file, xlsx_sheet_scan
 from . import xlsx_package as pkg
-from .zipraw import RawZipWriter
+from .zipraw import RawZipWriter, deflate
 
 SUPPORTED = (".xlsx", ".xlsm")
 #: The kinds of tab the reader (calamine) accepts; a workbook with others is read from a copy.
@@ -255,6 +256,12 @@ class XlsxWorkbook:
 
     def _swap(self, zf: zipfile.ZipFile, raw: Any, replaced: dict[str, bytes],
               dropped: set[str]) -> None:
+        # the rewritten parts are deflated in a thread while they are checked here
+        with ThreadPoolExecutor(1) as pool:
+            jobs = {name: pool.submit(deflate, data) for name, data in replaced.items()}
+            xlsx_check.check_parts(self.path.name, replaced)
+            entries = {name: job.result() for name, job in jobs.items()}
+
         def write(out: BinaryIO) -> None:
             writer = RawZipWriter(out)
             now = dt.datetime.now().timetuple()[:6]
@@ -263,17 +270,18 @@ class XlsxWorkbook:
                 seen.add(info.filename)
                 if info.filename in dropped:
                     continue
-                if info.filename in replaced:
-                    writer.add(info.filename, replaced[info.filename], now)
+                if info.filename in entries:
+                    writer.add_deflated(info.filename, entries[info.filename], now)
                 else:
                     writer.copy(zf, info, raw)
-            for name, data in replaced.items():
+            for name, entry in entries.items():
                 if name not in seen:
-                    writer.add(name, data, now)
+                    writer.add_deflated(name, entry, now)
             writer.close()
 
         def verify(name: str) -> None:
-            xlsx_check.check_package(name, self.path.name, replaced)
+            xlsx_check.check_package(name, self.path.name,
+                                     {part: entry.crc for part, entry in entries.items()})
 
         xlsx_file.replace_atomically(self.path, write, verify)
 

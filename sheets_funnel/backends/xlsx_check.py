@@ -1,9 +1,10 @@
 """The check a rewritten workbook passes before it takes the old file's place.
 
-The new package is opened again from the temporary file, as a spreadsheet would open it:
-the zip must be readable, every part the refresh wrote must be well-formed XML, and every
-tab of the workbook must lead to a part that is in the package and has a content type.
-A check that fails keeps the old file and says what is wrong.
+Every part the refresh wrote must be well-formed XML: it is checked before it is written.
+Then the new package is opened again from the temporary file, as a spreadsheet would open
+it: the zip must be readable, each rewritten part must read back whole as the very data that
+was checked (its CRC-32), and every tab of the workbook must lead to a part that is in the
+package and has a content type. A check that fails keeps the old file and says what is wrong.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import posixpath
 import zipfile
 import zlib
-from collections.abc import Iterable
+from collections.abc import Mapping
 from xml.etree import ElementTree as ET
 from xml.parsers import expat
 
@@ -23,27 +24,39 @@ class RewriteFailed(SheetsFunnelError):
     """The rewritten workbook did not pass its check; the old file is kept (exit code 1)."""
 
 
-def check_package(path: str, label: str, rewritten: Iterable[str]) -> None:
-    """Raise RewriteFailed unless the package at ``path`` opens with every tab resolvable."""
+def check_parts(label: str, parts: Mapping[str, bytes]) -> None:
+    """Raise RewriteFailed unless every part is well-formed XML."""
+    for part, data in parts.items():
+        try:
+            expat.ParserCreate().Parse(data, True)
+        except expat.ExpatError as exc:
+            raise _failed(label, f"{part}: {exc}") from None
+
+
+def check_package(path: str, label: str, rewritten: Mapping[str, int]) -> None:
+    """Raise RewriteFailed unless the package at ``path`` opens with every tab resolvable and
+    each rewritten part (name → CRC-32 of its checked data) reads back as that data."""
     try:
         _check(path, rewritten)
     except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError,
-            ET.ParseError, expat.ExpatError) as exc:
-        raise RewriteFailed(
-            f"{label}: the rewritten workbook did not pass its check ({exc}); the file was not "
-            "changed") from None
+            ET.ParseError) as exc:
+        raise _failed(label, str(exc)) from None
 
 
-def _well_formed(data: bytes) -> None:
-    parser = expat.ParserCreate()
-    parser.Parse(data, True)
+def _failed(label: str, problem: str) -> RewriteFailed:
+    return RewriteFailed(f"{label}: the rewritten workbook did not pass its check ({problem}); "
+                         "the file was not changed")
 
 
-def _check(path: str, rewritten: Iterable[str]) -> None:
+def _check(path: str, rewritten: Mapping[str, int]) -> None:
     with zipfile.ZipFile(path) as zf:
         names = set(zf.namelist())
-        for part in rewritten:
-            _well_formed(zf.read(part))  # reading checks the entry's CRC as well
+        for part, crc in rewritten.items():
+            if crc != zf.getinfo(part).CRC:
+                raise ValueError(f"{part} is not the part that was checked")
+            with zf.open(part) as entry:  # reading it whole checks its CRC against the data
+                while entry.read(1 << 24):
+                    pass
         types = ET.fromstring(zf.read("[Content_Types].xml"))
         overrides = {(e.get("PartName") or "").lstrip("/").lower() for e in types
                      if pkg.local_name(e.tag) == "Override"}

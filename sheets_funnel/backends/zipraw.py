@@ -11,12 +11,27 @@ from __future__ import annotations
 import struct
 import zipfile
 import zlib
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 _LOCAL = struct.Struct("<4s5H3L2H")
 _CENTRAL = struct.Struct("<4s6H3L5H2L")
 _END = struct.Struct("<4s4H2LH")
 _LIMIT = 0xFFFFFFFF
+
+
+class Deflated(NamedTuple):
+    """An entry's data deflated, with the CRC-32 and size of the data before."""
+
+    packed: bytes
+    crc: int
+    size: int
+
+
+def deflate(data: bytes, level: int = 3) -> Deflated:
+    """Data deflated for a zip entry. zlib lets other threads run meanwhile, so parts can
+    be deflated in a thread while the program does other work."""
+    compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
+    return Deflated(compressor.compress(data) + compressor.flush(), zlib.crc32(data), len(data))
 
 
 class RawZipWriter:
@@ -67,12 +82,15 @@ class RawZipWriter:
             level: int = 3) -> None:
         """Add a new entry, deflated (by default at a fast level: owned parts are rewritten
         often; level 0 only frames the data, for a package that never leaves memory)."""
-        compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
-        packed = compressor.compress(data) + compressor.flush()
+        self.add_deflated(name, deflate(data, level), date_time)
+
+    def add_deflated(self, name: str, entry: Deflated,
+                     date_time: tuple[int, ...] = (1980, 1, 1, 0, 0, 0)) -> None:
+        """Add a new entry already deflated by :func:`deflate`."""
         info = zipfile.ZipInfo(name, date_time=date_time[:6])  # type: ignore[arg-type]
         date, time = _dos_time(info)
-        self._add(name, 0, zipfile.ZIP_DEFLATED, (time, date), zlib.crc32(data),
-                  len(packed), len(data), packed)
+        self._add(name, 0, zipfile.ZIP_DEFLATED, (time, date), entry.crc, len(entry.packed),
+                  entry.size, entry.packed)
 
     def close(self) -> None:
         """Write the central directory."""
