@@ -238,3 +238,38 @@ def test_a_staged_write_stores_text_numbers_and_dates_as_a_single_write_does(
     assert focus_many.cell(1, 1).data["userEnteredValue"] == {"stringValue": '=HYPERLINK("x")'}
     assert focus_many.cell(1, 3).data["userEnteredValue"] == {"numberValue": 46204}
     assert focus_many.cell(1, 3).data["userEnteredFormat"]["numberFormat"]["type"] == "DATE"
+
+
+def test_a_lost_answer_to_any_request_of_a_staged_write(fake, tmp_path, user_credentials):
+    """Whichever request's answer is lost, the write ends complete, each request applied
+    once in effect: the staging tabs are not created twice, a chunk is rewritten as it was,
+    the swap is not repeated."""
+    sid = pipeline(fake, tmp_path, 400)
+    refresh(GoogleSheet(sid, user_credentials), WORKED_AS_OF)
+    expected = {tab: fake.values(sid, tab) for tab in OWNED}
+    count = len(write_plan(expected, sheets_of(fake.metadata(sid)), limit=20_000).requests)
+    assert count >= 4
+    for lost in range(1, count + 1):
+        GoogleSheet(sid, user_credentials).write(OLD)
+        ids = sheet_ids(fake, sid)
+        fake.reset_requests()
+
+        def lose(method, path, lost=lost):
+            if method == "POST" and len(batch_updates(fake)) == lost:
+                fake.lose_next_replies(1)  # this write has landed; its answer is lost
+                fake.after_each_request(None)
+
+        fake.after_each_request(lose)
+        sheet = GoogleSheet(sid, user_credentials, max_request_bytes=20_000,
+                            retry=RetryPolicy(sleep=lambda s: None))
+        sheet.read(["Pipeline"])
+        sheet.write(expected)
+        fake.after_each_request(None)
+        posts = len(batch_updates(fake))
+        # the lost one is sent again only when reading back cannot tell it landed
+        assert posts == (count + 1 if 1 < lost < count else count), lost
+        for tab in OWNED:
+            assert fake.values(sid, tab) == expected[tab], (lost, tab)
+        assert not [t for t in titles(fake, sid) if t.startswith(STAGING_PREFIX)]
+        assert {t: i for t, i in sheet_ids(fake, sid).items() if t in OWNED} == {
+            t: ids[t] for t in OWNED}
