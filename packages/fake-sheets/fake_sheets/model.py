@@ -59,7 +59,7 @@ def shift_formula(formula: str, rows: bool, moved: Callable[[int], int | None]) 
     return _FORMULA_REF_RE.sub(rewrite, formula)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Cell:
     """One cell: its ``CellData`` fields and, for a formula, the last value known for it."""
 

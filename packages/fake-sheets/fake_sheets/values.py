@@ -114,20 +114,24 @@ class Evaluator:
     def filled(self, col: int) -> list[int]:
         """The rows of a column holding a cell, in order."""
         if self._columns is None:
-            self._columns = {}
-            for row, column in sorted(self.sheet.cells):
-                self._columns.setdefault(column, []).append(row)
+            columns: dict[int, list[int]] = {}
+            for row, column in self.sheet.cells:
+                columns.setdefault(column, []).append(row)
+            self._columns = {column: sorted(rows) for column, rows in columns.items()}
         return self._columns.get(col, [])
 
     def spills(self) -> dict[int, list[int]]:
         """Column → the rows holding an ``=ARRAYFORMULA(...)``."""
         if self._anchors is None:
-            self._anchors = {}
-            for (row, col), cell in sorted(self.sheet.cells.items()):
-                entered = cell.entered or {}
-                text = str(entered.get("formulaValue", ""))
+            anchors: dict[int, list[int]] = {}
+            for (row, col), cell in self.sheet.cells.items():
+                entered = cell.data.get("userEnteredValue")
+                if not isinstance(entered, dict) or "formulaValue" not in entered:
+                    continue
+                text = str(entered["formulaValue"])
                 if text.replace(" ", "").upper().startswith("=ARRAYFORMULA("):
-                    self._anchors.setdefault(col, []).append(row)
+                    anchors.setdefault(col, []).append(row)
+            self._anchors = {col: sorted(rows) for col, rows in sorted(anchors.items())}
         return self._anchors
 
     def _spilled(self, row: int, col: int) -> int | None:
@@ -260,6 +264,12 @@ def entered_value(value: object, input_option: str) -> Entered | None:
     """``(userEnteredValue or None, implied numberFormat or None)``; None for a null value."""
     if value is None:
         return None
+    if type(value) is str:  # the common case first; subclasses take the path below
+        if value == "":
+            return None, None
+        if input_option == "USER_ENTERED":
+            return parse_user_entered(value)
+        return {"stringValue": value}, None
     if isinstance(value, bool):
         return {"boolValue": value}, None
     if isinstance(value, dt.datetime):
