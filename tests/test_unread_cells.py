@@ -172,3 +172,32 @@ def test_a_header_below_a_blank_first_row_and_a_title(cli, tmp_path):
     assert result.code == 2
     assert "the header looks like row 4: move it to row 1 (delete rows 1–3 above it)" in (
         result.err)
+
+
+@pytest.mark.parametrize("prefix", ["", "x:"])
+def test_the_scan_finds_each_formula_without_a_value_whatever_the_prefix(tmp_path, prefix):
+    """Formula cells as programs leave them, with the Open XML SDK's ``x:`` prefix or none."""
+    import zipfile
+
+    from sheets_funnel.backends import xlsx_sheet_scan
+
+    p = prefix
+    cells = (f'<{p}c r="A2"><{p}v>5</{p}v></{p}c>'  # a value, no formula
+             f'<{p}c r="B2"><{p}f>A2*2</{p}f><{p}v>10</{p}v></{p}c>'  # calculated
+             f'<{p}c r="C2" s="1"><{p}f>A2*3</{p}f><{p}v/></{p}c>'  # never calculated
+             f'<{p}c r="D2"><{p}f t="shared" ref="D2:D3" si="0">A2+1</{p}f></{p}c>'  # no <v>
+             f'<{p}c r="AB2" t="str"><{p}f>"x"</{p}f><{p}v></{p}v></{p}c>')  # empty <v></v>
+    row3 = (f'<{p}c r="D3"><{p}f t="shared" si="0"/></{p}c>'  # shared, never calculated
+            f'<{p}c r="E3" t="str"><{p}f>"y"</{p}f><{p}v>y</{p}v></{p}c>')  # calculated
+    xmlns = f'xmlns:{p[:-1]}="main"' if p else 'xmlns="main"'
+    sheet = (f'<{p}worksheet {xmlns}><{p}sheetData><{p}row r="2">{cells}</{p}row>'
+             f'<{p}row r="3">{row3}</{p}row></{p}sheetData></{p}worksheet>')
+    path = tmp_path / "sheet.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("sheet.xml", sheet)
+    with zipfile.ZipFile(path) as zf:
+        # C2, D2, AB2 (column 27) and D3, 0-based (row, column)
+        assert xlsx_sheet_scan.uncalculated(zf, "sheet.xml") == [(1, 2), (1, 3), (1, 27),
+                                                                 (2, 3)]
+        assert xlsx_sheet_scan.uncalculated(zf, "sheet.xml", {0, 1, 3}) == [(1, 3), (2, 3)]
+        assert xlsx_sheet_scan.uncalculated(zf, "sheet.xml", set()) == []

@@ -18,12 +18,16 @@ from ..cells import column_index, column_letter
 
 _CHUNK = 1 << 22
 _P = r"(?:\w+:)?"  # any namespace prefix (x:c, c)
-#: A formula cell with no calculated value: ``<f>…</f>`` (or a shared ``<f …/>``) followed by
-#: nothing, ``<v/>`` or an empty ``<v></v>``, as openpyxl and scripts leave them. Matched from
-#: its ``r="…"`` reference (a literal start the regex engine finds fast), in the columns asked.
-_UNCALCULATED = (r'\br="({columns})(\d+)"[^>]*>'
-                 rf"(?:<{_P}f\b[^>]*/>|<{_P}f\b[^>]*>[^<]*</{_P}f>)"
-                 rf"(?:<{_P}v\s*/>|<{_P}v>\s*</{_P}v>)?</{_P}c>")
+#: A formula with no calculated value: ``<f>…</f>`` (or a shared ``<f …/>``) followed by
+#: nothing, ``<v/>`` or an empty ``<v></v>`` up to the end of its cell, as openpyxl and scripts
+#: leave them. Matched from its ``<f`` (a literal the regex engine finds fast, so a sheet's
+#: cells without formulas cost nothing); ``{p}`` is the sheet's namespace prefix.
+_UNCALCULATED = (r"<{p}f\b[^>]*(?:/>|>[^<]*</{p}f>)"
+                 r"(?:<{p}v\s*/>|<{p}v>\s*</{p}v>)?</{p}c>")
+#: The prefix the sheet's cells are written with (``x:`` in ``<x:sheetData>``).
+_SHEET_DATA = re.compile(rb"<([A-Za-z_][\w.-]*:)?sheetData[\s/>]")
+#: The reference of a cell, in the start tag just before its formula.
+_REFERENCE = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
 _MERGED = re.compile(rf'<{_P}mergeCell\b[^>]*?\bref="([A-Z]{{1,3}})(\d+):([A-Z]{{1,3}})(\d+)"'
                      .encode())
 
@@ -48,17 +52,31 @@ def uncalculated(zf: zipfile.ZipFile, part: str,
                  columns: Collection[int] | None = None) -> list[tuple[int, int]]:
     """0-based (row, column) of the part's formula cells that hold no value (only in
     ``columns`` when given)."""
-    letters = "[A-Z]{1,3}" if columns is None else "|".join(map(column_letter, sorted(columns)))
-    if not letters:
+    wanted = None if columns is None else {column_letter(c).encode() for c in columns}
+    if wanted is not None and not wanted:
         return []
-    pattern = re.compile(_UNCALCULATED.format(columns=letters).encode())
+    patterns: list[re.Pattern[bytes]] = [_uncalculated(b"")]
+    prefix: bytes | None = None
     found: list[tuple[int, int]] = []
     for piece in _pieces(zf, part):
-        if b"f>" not in piece and b"f " not in piece:
-            continue
-        for match in pattern.finditer(piece):
-            found.append((int(match.group(2)) - 1, column_index(match.group(1).decode())))
+        if prefix is None and b"sheetData" in piece:
+            sheet_data = _SHEET_DATA.search(piece)
+            prefix = sheet_data[1] or b"" if sheet_data else None
+            if prefix:
+                patterns.append(_uncalculated(prefix))
+        for pattern in patterns:
+            for match in pattern.finditer(piece):
+                start = match.start()
+                if piece[start - 1:start] != b">":  # not right after its cell's start tag
+                    continue
+                reference = _REFERENCE.search(piece[piece.rfind(b"<", 0, start):start])
+                if reference is not None and (wanted is None or reference[1] in wanted):
+                    found.append((int(reference[2]) - 1, column_index(reference[1].decode())))
     return found
+
+
+def _uncalculated(prefix: bytes) -> re.Pattern[bytes]:
+    return re.compile(_UNCALCULATED.format(p=re.escape(prefix.decode())).encode())
 
 
 def merged(zf: zipfile.ZipFile, part: str) -> list[tuple[int, int, int, int]]:
