@@ -72,6 +72,8 @@ class ServiceSettings:
     lock_wait: float = LOCK_WAIT
     max_body_bytes: int = MAX_BODY_BYTES
     quotas: QuotaPool = field(default_factory=QuotaPool, repr=False, compare=False)
+    #: The largest Google request body (None: the default, 2 MB).
+    max_request_bytes: int | None = None
 
 
 def settings_from_env(config: NightlyConfig | None = None,
@@ -108,7 +110,8 @@ def settings_from_env(config: NightlyConfig | None = None,
                           "--config with the nightly configuration")
     quotas = QuotaPool(config.quota) if config is not None else QuotaPool()
     return ServiceSettings(secret, frozenset(allowed), keys, credentials, lock_wait,
-                           quotas=quotas)
+                           quotas=quotas,
+                           max_request_bytes=config.max_request_bytes if config else None)
 
 
 def _answer(status_code: int, status: str, message: str) -> JSONResponse:
@@ -194,7 +197,8 @@ def _refresh(settings: ServiceSettings, spreadsheet: str, as_of: dt.date | None,
         backend, outcome = refresh_location(spreadsheet, as_of=as_of, credentials=credentials,
                                             lock_wait=settings.lock_wait, label=spreadsheet,
                                             opener=opener,
-                                            limiter=settings.quotas.limiter_for(credentials))
+                                            limiter=settings.quotas.limiter_for(credentials),
+                                            max_request_bytes=settings.max_request_bytes)
     except WorkbookBusy:
         log.info("refresh %s: busy", spreadsheet)
         return _answer(409, "busy", "this spreadsheet is being refreshed right now; try "

@@ -21,7 +21,9 @@ from sheets_funnel.backends.base import Rows
 from sheets_funnel.backends.xlsx import XlsxWorkbook
 from sheets_funnel.errors import SheetsFunnelError
 from sheets_funnel.nightly_config import ConfigError, load_config
+from sheets_funnel.sample import sample_deals
 from sheets_funnel.server import ServiceSettings, create_app, settings_from_env
+from sheets_funnel.templates import build_workbook
 
 SECRET = "correct-horse-battery-staple-42"
 HEADERS = {"X-Funnel-Secret": SECRET}
@@ -255,7 +257,8 @@ def test_the_service_refuses_to_start_without_a_secret_or_an_allow_list(tmp_path
 
 def test_allow_list_from_the_environment_and_the_nightly_configuration(tmp_path):
     config = tmp_path / "nightly.toml"
-    config.write_text('[quota]\nreads_per_user = 20\n[credentials.k]\nfile = "k.json"\n'
+    config.write_text('max_request_mb = 0.5\n'
+                      '[quota]\nreads_per_user = 20\n[credentials.k]\nfile = "k.json"\n'
                       '[[workbook]]\nlocation = "1FromTheNightlyConfigFile000"\n'
                       'credentials = "k"\n'
                       '[[workbook]]\nlocation = "local.xlsx"\n')
@@ -268,6 +271,21 @@ def test_allow_list_from_the_environment_and_the_nightly_configuration(tmp_path)
     assert settings.credentials == {"1FromTheNightlyConfigFile000": tmp_path / "k.json"}
     assert SECRET not in repr(settings)
     assert settings.quotas.limits.reads_per_user == 20  # the configuration's [quota]
+    assert settings.max_request_bytes == 500_000  # and its largest Google request
+
+
+def test_a_refresh_keeps_to_the_request_limit(fake, user_credentials, tmp_path):
+    book = build_workbook(tmp_path / "p400.xlsx", "en", sample_deals(400, "en", WORKED_AS_OF),
+                          {"sales_target": 10})
+    sid = fake.load_xlsx(book)
+    settings = ServiceSettings(SECRET, frozenset({sid}), default_credentials=user_credentials,
+                               max_request_bytes=20_000)
+    with running(create_app(settings)) as client:
+        answer = post(client, {"spreadsheet": sid, "as_of": WORKED_AS_OF.isoformat()})
+        assert answer.status_code == 200, answer.text
+    writes = [sent for method, path, sent, _ in fake.traffic
+              if method == "POST" and path.endswith(":batchUpdate")]
+    assert len(writes) >= 4 and max(writes) <= 20_000  # staged in chunks of 20,000 bytes
 
 
 def test_refreshes_are_paced_under_the_keys_quota(fake, user_credentials):
