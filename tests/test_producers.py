@@ -14,7 +14,7 @@ from conftest import libreoffice_tabs
 
 from sheets_funnel.backends import xlsx_package
 from sheets_funnel.backends.xlsx import XlsxWorkbook
-from sheets_funnel.backends.xlsx_check import RewriteFailed, check_package
+from sheets_funnel.backends.xlsx_check import RewriteFailed, check_package, check_parts
 from sheets_funnel.refresh import refresh
 from sheets_funnel.render import OPEN_COLUMN, STAGE_TABLE_FIRST_ROW
 
@@ -170,3 +170,17 @@ def test_the_check_reads_each_rewritten_part_back_as_the_data_that_was_checked(t
     with pytest.raises(RewriteFailed, match=f"stored.xlsx: the rewritten workbook did not pass "
                                             f"its check \\(Bad CRC-32 for file '{part}'\\)"):
         check_package(str(path), "stored.xlsx", {part: crc})
+
+
+def test_a_large_part_is_checked_whole_across_its_megabytes():
+    # "<a>" then 600,000 two-byte characters: one of them straddles the first megabyte
+    good = ("<a>" + "\u00e9" * 600_000 + "</a>").encode()
+    assert good[(1 << 20) - 1:(1 << 20) + 1].decode() == "\u00e9"
+    check_parts("x.xlsx", {"xl/worksheets/sheet9.xml": good})
+    # the closing tag is wrong: the column is counted in characters over the whole part
+    # ("<a>", 600,000 characters, "</": the tag's name is at column 600,005)
+    bad = good.replace(b"</a>", b"</b>")
+    with pytest.raises(RewriteFailed, match=r"x.xlsx: the rewritten workbook did not pass its "
+                                            r"check \(xl/worksheets/sheet9.xml: mismatched "
+                                            r"tag: line 1, column 600005\)"):
+        check_parts("x.xlsx", {"xl/worksheets/sheet9.xml": bad})
