@@ -143,6 +143,6 @@ def test_headings_reuse_the_templates_bold_format(tmp_path):
     styles = find_styles(xml(book, "xl/styles.xml").encode())
     assert styles.bold is not None and styles.date is not None and styles.percent is not None
     funnel = xml(book, "xl/worksheets/sheet3.xml")
-    assert f'<c r="A1" s="{styles.bold}" t="inlineStr"><is><t xml:space="preserve">Sales funnel' \
+    assert f'<c r="A1" s="{styles.bold}" t="inlineStr"><is><t>Sales funnel' \
         in funnel
     assert re.search(rf'<c r="D1" s="{styles.date}"><v>\d+</v></c>', funnel)

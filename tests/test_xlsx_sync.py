@@ -9,7 +9,7 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
-from conftest import HEADER, make_book
+from conftest import HEADER, libreoffice_tabs, make_book
 
 from sheets_funnel.backends import zipraw
 from sheets_funnel.backends.xlsx import XlsxWorkbook
@@ -132,8 +132,8 @@ def test_formula_looking_text_is_written_as_text(tmp_path):
     assert sorted(row[1] for row in focus[1:]) == sorted(FORMULA_LIKE)
     xml = parts(path)[sorted(owned_parts(path))[1]].decode()
     assert "<f>" not in xml
-    assert '<t xml:space="preserve">=HYPERLINK(&quot;' in xml or (
-        '<t xml:space="preserve">=HYPERLINK("http://example.com"' in xml)
+    assert '<t>=HYPERLINK(&quot;' in xml or (
+        '<t>=HYPERLINK("http://example.com"' in xml)
 
 
 def test_open_in_excel_lock_file_refuses_and_changes_nothing(tmp_path, worked_example):
@@ -217,3 +217,18 @@ def test_markup_and_control_characters_are_written_safely(worked_example):
     focus = XlsxWorkbook(worked_example).read(["Focus"])["Focus"]
     # XML cannot hold a bell character, so it is dropped; everything else is kept as typed
     assert [row[0] for row in focus] == ["A & B <Holdings>", "BellCo", "Zürich \u00a0AG", "=1+1"]
+
+
+def test_white_space_in_text_is_kept_as_typed(worked_example, tmp_path):
+    texts = [" leading", "trailing ", "two  spaces", "tab\there", "line\nbreak",
+             "Zürich\u00a0AG", "single spaces between words", "   "]
+    XlsxWorkbook(worked_example).write({"Focus": [[text] for text in texts]})
+    assert [row[0] for row in XlsxWorkbook(worked_example).read(["Focus"])["Focus"]] == texts
+    shown = libreoffice_tabs(worked_example, tmp_path / "lo")["Focus"]
+    assert [row[0] for row in shown] == texts
+    # only single spaces between words go unmarked
+    sheet = XlsxWorkbook(worked_example)._package_sheets()
+    part = next(s.part for s in sheet if s.name == "Focus")
+    xml = parts(worked_example)[part].decode()
+    assert xml.count('<t xml:space="preserve">') == len(texts) - 1
+    assert "<t>single spaces between words</t>" in xml

@@ -219,8 +219,20 @@ def _xml_text(text: str) -> str:
 
 
 def _text_cell(ref: str, text: str, style: str = "") -> str:
-    clean = _xml_text(text if len(text) <= MAX_CELL_TEXT // 2 else fit_text(text))
-    return f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{clean}</t></is></c>'
+    fitted = text if len(text) <= MAX_CELL_TEXT // 2 else fit_text(text)
+    return f'<c r="{ref}"{style}{_inline_text(fitted)}'
+
+
+def _inline_text(text: str) -> str:
+    """What follows a text cell's reference and style: the text as an inline string.
+
+    Only single spaces between words need no marking; any other white space (leading,
+    trailing or repeated spaces, tabs, line breaks) is marked to be kept as it is.
+    """
+    clean = _xml_text(text)
+    if clean.isprintable() and clean[:1] != " " and clean[-1:] != " " and "  " not in clean:
+        return f' t="inlineStr"><is><t>{clean}</t></is></c>'
+    return f' t="inlineStr"><is><t xml:space="preserve">{clean}</t></is></c>'
 
 
 def _number_style(value: float, styles: Styles) -> int | None:
@@ -271,48 +283,47 @@ def cell_xml(ref: str, value: Cell, styles: Styles) -> str:
     return _text_cell(ref, str(value))
 
 
-def _plain(text: str) -> bool:
-    """True when text needs no escaping and holds no character XML forbids."""
-    if text.isascii() and text.isprintable():
-        return "&" not in text and "<" not in text and ">" not in text
-    return False
-
-
 def sheet_data_xml(rows: Iterable[list[Cell]], styles: Styles) -> tuple[str, str]:
     """The ``<sheetData>`` element for the rows and the dimension ref they cover.
 
-    Text, whole numbers and dates take a fast path: a row's texts are checked for markup
-    once, and each date's cell value is worked out once per distinct date.
+    Text, whole numbers and dates take a fast path: what follows a cell's reference is
+    worked out once per distinct text or date (a long tab repeats its names, labels and
+    dates many times).
     """
     parts = ["<sheetData>"]
     letters: list[str] = []
     last_row = 0
     width = 0
+    tails: dict[str, str] = {}
     dates: dict[dt.date, str] = {}
     for r, row in enumerate(rows, start=1):
         while len(letters) < len(row):
             letters.append(column_letter(len(letters)))
-        plain = _plain("".join([v for v in row if type(v) is str]))
         cells = []
-        for c, value in enumerate(row):
+        for letter, value in zip(letters, row, strict=False):  # letters: the widest row
             kind = type(value)
-            if value is None or (kind is str and not value):
-                continue
             if kind is str:
-                text = value if plain else _xml_text(value)  # type: ignore[arg-type]
-                cells.append(f'<c r="{letters[c]}{r}" t="inlineStr"><is><t xml:space="preserve">'
-                             f"{text}</t></is></c>")
+                if not value:
+                    continue
+                tail = tails.get(value)  # type: ignore[arg-type]
+                if tail is None:
+                    tail = _inline_text(value)  # type: ignore[arg-type]
+                    if len(value) < _CACHED_TEXT:  # type: ignore[arg-type]
+                        tails[value] = tail  # type: ignore[index]
+            elif value is None:
+                continue
             elif kind is int or (kind is float and value.is_integer()  # type: ignore[union-attr]
                                  and abs(value) < 1e15):  # type: ignore[arg-type]
-                cells.append(f'<c r="{letters[c]}{r}"><v>{int(value)}</v></c>')  # type: ignore[arg-type]
+                tail = f"><v>{int(value)}</v></c>"  # type: ignore[arg-type]
             elif kind is dt.date:
                 tail = dates.get(value)  # type: ignore[arg-type]
                 if tail is None:
                     whole = cell_xml("A1", value, styles)
                     tail = dates[value] = whole[whole.index('"', 6) + 1:]  # type: ignore[index]
-                cells.append(f'<c r="{letters[c]}{r}"{tail}')
             else:
-                cells.append(cell_xml(f"{letters[c]}{r}", value, styles))
+                cells.append(cell_xml(f"{letter}{r}", value, styles))
+                continue
+            cells.append(f'<c r="{letter}{r}"{tail}')
         if cells:
             parts.append(f'<row r="{r}">{"".join(cells)}</row>')
             last_row = r
@@ -320,6 +331,11 @@ def sheet_data_xml(rows: Iterable[list[Cell]], styles: Styles) -> tuple[str, str
     parts.append("</sheetData>")
     dimension = f"A1:{column_letter(max(width, 1) - 1)}{max(last_row, 1)}"
     return "".join(parts), dimension
+
+
+#: Texts shorter than this are remembered by :func:`sheet_data_xml` (names, labels, dates),
+#: longer ones (sentences, the state tab's packed lines) are not.
+_CACHED_TEXT = 1000
 
 
 _SHEET_DATA_OPEN = re.compile(r"<(?P<p>[\w.-]+:)?sheetData\b[^>]*?(?P<empty>/)?>")
@@ -343,9 +359,10 @@ def replace_sheet_data(sheet_xml: str, data_xml: str, dimension: str) -> str:
         data_xml = data_xml.replace("<sheetData>", f"<{prefix}sheetData>").replace(
             "</sheetData>", f"</{prefix}sheetData>")
         data_xml = re.sub(r"<(/?)(row|c|v|is|t)\b", rf"<\1{prefix}\2", data_xml)
-    out = sheet_xml[: match.start()] + data_xml + sheet_xml[end:]
-    return _DIMENSION.sub(lambda m: f'<{m.group(1) or ""}dimension ref="{dimension}"/>', out,
-                          count=1)
+    # the dimension comes before the cells (the worksheet's schema orders them so)
+    head = _DIMENSION.sub(lambda m: f'<{m.group(1) or ""}dimension ref="{dimension}"/>',
+                          sheet_xml[: match.start()], count=1)
+    return "".join((head, data_xml, sheet_xml[end:]))
 
 
 def new_sheet_xml(data_xml: str, dimension: str, strict: bool = False) -> str:
