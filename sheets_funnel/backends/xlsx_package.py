@@ -13,6 +13,8 @@ import posixpath
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import islice, zip_longest
+from typing import Any
 from xml.etree import ElementTree as ET
 from xml.sax.saxutils import escape
 
@@ -286,56 +288,91 @@ def cell_xml(ref: str, value: Cell, styles: Styles) -> str:
 def sheet_data_xml(rows: Iterable[list[Cell]], styles: Styles) -> tuple[str, str]:
     """The ``<sheetData>`` element for the rows and the dimension ref they cover.
 
-    Text, whole numbers and dates take a fast path: what follows a cell's reference is
-    worked out once per distinct text or date (a long tab repeats its names, labels and
-    dates many times).
+    The rows are written a block at a time, column by column: what follows a cell's
+    reference is worked out once per distinct text, number or date of a column that holds
+    only one kind of value (a long tab repeats its names, labels and dates many times).
     """
     parts = ["<sheetData>"]
     letters: list[str] = []
     last_row = 0
     width = 0
-    tails: dict[str, str] = {}
-    dates: dict[dt.date, str] = {}
-    for r, row in enumerate(rows, start=1):
-        while len(letters) < len(row):
+    caches: dict[type, dict[Any, str]] = {}
+    it = iter(rows)
+    first = 0
+    while block := list(islice(it, _BLOCK if first else 1)):  # the first row: headings
+        columns = list(zip_longest(*block))
+        while len(letters) < len(columns):
             letters.append(column_letter(len(letters)))
-        cells = []
-        for letter, value in zip(letters, row, strict=False):  # letters: the widest row
-            kind = type(value)
-            if kind is str:
-                if not value:
-                    continue
-                tail = tails.get(value)  # type: ignore[arg-type]
-                if tail is None:
-                    tail = _inline_text(value)  # type: ignore[arg-type]
-                    if len(value) < _CACHED_TEXT:  # type: ignore[arg-type]
-                        tails[value] = tail  # type: ignore[index]
-            elif value is None:
-                continue
-            elif kind is int or (kind is float and value.is_integer()  # type: ignore[union-attr]
-                                 and abs(value) < 1e15):  # type: ignore[arg-type]
-                tail = f"><v>{int(value)}</v></c>"  # type: ignore[arg-type]
-            elif kind is dt.date:
-                tail = dates.get(value)  # type: ignore[arg-type]
-                if tail is None:
-                    whole = cell_xml("A1", value, styles)
-                    tail = dates[value] = whole[whole.index('"', 6) + 1:]  # type: ignore[index]
-            else:
-                cells.append(cell_xml(f"{letter}{r}", value, styles))
-                continue
-            cells.append(f'<c r="{letter}{r}"{tail}')
-        if cells:
-            parts.append(f'<row r="{r}">{"".join(cells)}</row>')
-            last_row = r
-            width = max(width, len(row))
+        refs = [str(first + r) for r in range(1, len(block) + 1)]
+        cells = [_column_cells(letter, column, refs, styles, caches)
+                 for letter, column in zip(letters, columns, strict=False)]
+        for n, xml in enumerate(map("".join, zip(*cells, strict=True)) if cells else ()):
+            if xml:
+                parts.append(f'<row r="{refs[n]}">{xml}</row>')
+                last_row = first + n + 1
+                width = max(width, len(block[n]))
+        first += len(block)
     parts.append("</sheetData>")
     dimension = f"A1:{column_letter(max(width, 1) - 1)}{max(last_row, 1)}"
     return "".join(parts), dimension
 
 
-#: Texts shorter than this are remembered by :func:`sheet_data_xml` (names, labels, dates),
-#: longer ones (sentences, the state tab's packed lines) are not.
+#: Rows :func:`sheet_data_xml` turns into XML at a time (its memory is that of a block).
+_BLOCK = 4096
+#: The kinds of value whose cells :func:`sheet_data_xml` remembers, per column kind.
+_REMEMBERED = frozenset({str, int, float, dt.date})
+#: Texts at least this long are not remembered (sentences are, packed state lines are not).
 _CACHED_TEXT = 1000
+
+
+def _column_cells(letter: str, values: tuple[Cell, ...], refs: list[str], styles: Styles,
+                  caches: dict[type, dict[Any, str]]) -> list[str]:
+    """Each cell of one column of a block of rows ("" for none)."""
+    kinds = set(map(type, values))
+    kinds.discard(type(None))
+    kind = kinds.pop() if len(kinds) == 1 else None
+    if kind is str and _plain_texts("".join(filter(None, values))):  # type: ignore[arg-type]
+        # no markup, no white space but spaces, none doubled: only the ends need a look
+        return [(f'<c r="{letter}{ref}" t="inlineStr"><is><t>{value}</t></is></c>'
+                 if value[0] != " " != value[-1]  # type: ignore[index]
+                 else f'<c r="{letter}{ref}"{_inline_text(value)}') if value else ""  # type: ignore[arg-type]
+                for ref, value in zip(refs, values, strict=False)]
+    if kind not in _REMEMBERED:
+        return [f'<c r="{letter}{ref}"{tail}' if (tail := _tail(value, styles)) else ""
+                for ref, value in zip(refs, values, strict=False)]
+    cache = caches.setdefault(kind, {None: "", "": ""})
+    return [f'<c r="{letter}{ref}"{tail}' if (
+        tail := cache[value] if value in cache else _remember(value, styles, cache)) else ""
+        for ref, value in zip(refs, values, strict=False)]
+
+
+def _plain_texts(text: str) -> bool:
+    """True when text needs no escaping and no marking of its spaces anywhere but its ends."""
+    return text.isprintable() and not ("&" in text or "<" in text or ">" in text
+                                       or "  " in text)
+
+
+def _remember(value: Cell, styles: Styles, cache: dict[Any, str]) -> str:
+    tail = _tail(value, styles)
+    if value == value and not (type(value) is str and len(value) >= _CACHED_TEXT):
+        cache[value] = tail  # a NaN is never found again, a long text rarely
+    return tail
+
+
+def _tail(value: Cell, styles: Styles) -> str:
+    """What follows a cell's reference: its style, type and value ("" for no cell).
+
+    Text takes the fast path (never cut, markup escaped), and so do whole numbers.
+    """
+    kind = type(value)
+    if kind is str:
+        return _inline_text(value) if value else ""  # type: ignore[arg-type]
+    if value is None:
+        return ""
+    if kind is int or (kind is float and value.is_integer()  # type: ignore[union-attr]
+                       and abs(value) < 1e15):  # type: ignore[arg-type]
+        return f"><v>{int(value)}</v></c>"  # type: ignore[arg-type]
+    return cell_xml("A1", value, styles)[len('<c r="A1"'):]
 
 
 _SHEET_DATA_OPEN = re.compile(r"<(?P<p>[\w.-]+:)?sheetData\b[^>]*?(?P<empty>/)?>")
