@@ -224,10 +224,7 @@ def compute(deals: pd.DataFrame, settings: Settings, as_of: dt.date) -> FunnelRe
     )
 
     focus = _focus_table(deals, codes, flagged, fa, cycle_limit)
-    flags = {
-        deal: list(c)
-        for deal, c in zip(focus["deal_id"].tolist(), focus["codes"].tolist(), strict=True)
-    }
+    flags = dict(zip(focus["deal_id"].tolist(), map(list, focus["codes"].tolist()), strict=True))
     owners = _owners(deals, stage, is_open, is_won, is_lost, in_period, flagged, deal_cr,
                      window, rates, settings.min_sample)
     return FunnelResult(

@@ -15,6 +15,8 @@ import datetime as dt
 import math
 from collections.abc import Sequence
 
+import numpy as np
+
 from .cells import (
     Cell,
     Heading,
@@ -331,29 +333,26 @@ def render_focus(result: FunnelResult, lang: Lang) -> Rows:
                             t["first_appointment"], t["value"])]
     focus = result.focus
     columns = [focus[name].tolist() for name in (
-        "deal_id", "account", "owner", "stage", "codes", "cycle_end", "next_step_date",
-        "first_appointment", "value")]
+        "deal_id", "account", "owner", "stage", "codes", "next_step_date", "first_appointment")]
     stages = {stage: stage_label(stage, lang) for stage in set(columns[3])}
     details = _Details((result.as_of - from_serial(0)).days, result.cycle_limit or 0.0, lang)
-    day = _Days()
-    for deal_id, account, owner, stage, codes, end, nsd, fa, value in zip(*columns, strict=True):
-        flags, sentences = details(codes, nsd, fa)
-        rows.append([deal_id, account, owner, stages[stage], flags, sentences, day(end),
-                     day(nsd), day(fa), None if value != value else value])  # NaN: no value
+    days = [_days(focus[name].to_numpy(dtype=float))
+            for name in ("cycle_end", "next_step_date", "first_appointment")]
+    values = [None if value != value else value  # NaN: no value
+              for value in focus["value"].tolist()]
+    for (deal_id, account, owner, stage, codes, nsd, fa), end, nsd_day, fa_day, value in zip(
+            zip(*columns, strict=True), *days, values, strict=True):
+        rows.append([deal_id, account, owner, stages[stage], *details(codes, nsd, fa), end,
+                     nsd_day, fa_day, value])
     return rows
 
 
-class _Days(dict[float, dt.date]):
-    """Serial day number → date (None for NaN), each distinct day worked out once: a long
+def _days(serials: np.ndarray) -> list[dt.date | None]:
+    """Serial day numbers as dates (None for NaN), each distinct day worked out once: a long
     Focus tab holds a few hundred distinct days in tens of thousands of cells."""
-
-    def __call__(self, serial: float) -> dt.date | None:
-        if math.isnan(serial):
-            return None
-        day = self.get(serial)
-        if day is None:
-            day = self[serial] = from_serial(serial)
-        return day
+    distinct, where = np.unique(serials, return_inverse=True)
+    found = [None if math.isnan(serial) else from_serial(serial) for serial in distinct.tolist()]
+    return [found[n] for n in where.tolist()]
 
 
 def history_header(lang: Lang) -> list[Cell]:
