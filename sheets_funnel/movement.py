@@ -252,12 +252,20 @@ def state_rows(state: Snapshot) -> Rows:
     if not state.deals:
         return rows
     ids, accounts, owners, stages, statuses = zip(*state.deals.values(), strict=True)
-    lost = ["1" if status == "lost" else "" for status in statuses]
-    lines = list(map("\t".join, zip(_column(ids), _column(accounts), _column(owners),
-                                     map(str, stages), lost, strict=True)))
+    ends: list[Any] = list(map(_ENDS.get, zip(stages, statuses, strict=True)))
+    if None in ends or not {int} >= set(map(type, stages)):  # not a stage number 0-5
+        ends = [f"{stage}\t{'1' if status == 'lost' else ''}"
+                for stage, status in zip(stages, statuses, strict=True)]
+    lines = list(map("\t".join, zip(_column(ids), _column(accounts), _column(owners), ends,
+                                     strict=True)))
     text = "\n".join(lines)
     rows += _pack_text(text) if text.isascii() else _pack_lines(lines)
     return rows
+
+
+#: The end of a state line (stage, lost) for each stage number and status.
+_ENDS = {(stage, status): f"{stage}\t{'1' if status == 'lost' else ''}"
+         for stage in range(CLOSED + 1) for status in ("open", "won", "lost")}
 
 
 def _pack_lines(lines: list[str]) -> Rows:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -177,6 +178,11 @@ def test_whole_lines_fill_each_cell_up_to_its_limit(lengths, layout, first):
     assert [len(row[0].split("\n")) if len(row) == 1 else tuple(map(len, row))
             for row in rows[2:]] == layout
     assert read_state(rows) == state
+
+
+def test_a_stage_of_another_number_type_is_written_as_its_number():
+    state = snap(NOW, deal("D-1", 3), DealState("D-2", "B", "Anna", np.int64(4), "lost"))
+    assert state_rows(state)[2:] == [["D-1\tD-1 Ltd\tAnna\t3\t\nD-2\tB\tAnna\t4\t1"]]
 
 
 def test_a_state_of_the_first_format_is_read_without_escapes():
