@@ -700,3 +700,40 @@ def test_injected_server_errors_have_the_real_bodies(fake: FakeSheets) -> None:
     assert (second.status_code, second.json()["error"]["status"]) == (503, "UNAVAILABLE")
     assert second.headers["Retry-After"] == "0.5"
     assert requests.get(url, headers=headers, timeout=5).status_code == 200
+
+
+def test_values_batch_update_raw_stores_values_as_sent(fake: FakeSheets, gc: Any) -> None:
+    """RAW, as Google documents it: "the values the user has entered will not be parsed and
+    will be stored as-is"; a null leaves its cell alone, "" empties it, and a range starting
+    outside the grid is refused."""
+    sh = gc.create("T")
+    ws = sh.sheet1
+    sh.batch_update({"requests": [{"repeatCell": {
+        "range": {"sheetId": ws.id, "startRowIndex": 1, "endRowIndex": 2,
+                  "startColumnIndex": 3, "endColumnIndex": 4},
+        "cell": {"userEnteredFormat": {"numberFormat": {"type": "DATE",
+                                                        "pattern": "yyyy-mm-dd"}}},
+        "fields": "userEnteredFormat"}}]})
+    ws.update([["old", "old", "old"]], "A3", raw=True)
+    result = sh.values_batch_update({"valueInputOption": "RAW", "data": [
+        {"range": "Sheet1!A1:E1", "values": [["00123", "=1+1", "1/2", "TRUE", "'x"]]},
+        {"range": "Sheet1!A2:D2", "values": [[1500, 0.25, True, 46204]]},
+        {"range": "Sheet1!A3:C3", "values": [[None, "", "new"]]},
+    ]})
+    assert [r["updatedRange"] for r in result["responses"]] == [
+        "Sheet1!A1:E1", "Sheet1!A2:D2", "Sheet1!A3:C3"]
+    unformatted = {"valueRenderOption": "UNFORMATTED_VALUE"}
+    assert sh.values_get("Sheet1!A1:E3", params=unformatted)["values"] == [
+        ["00123", "=1+1", "1/2", "TRUE", "'x"],   # text stays text: no formula, date, bool
+        [1500, 0.25, True, 46204],
+        ["old", "", "new"],                       # null skipped, "" emptied
+    ]
+    cells = fake.spreadsheet(sh.id).sheet("Sheet1")
+    assert cells.cell(0, 1).data["userEnteredValue"] == {"stringValue": "=1+1"}
+    # a number keeps the format its cell has: 46204 shows as the date 2026-07-01
+    assert ws.acell("D2").value == "2026-07-01"
+    with pytest.raises(gspread.exceptions.APIError) as excinfo:
+        sh.values_batch_update({"valueInputOption": "RAW", "data": [
+            {"range": "Sheet1!A1001", "values": [["x"]]}]})
+    assert excinfo.value.code == 400
+    assert "exceeds grid limits. Max rows: 1000, max columns: 26" in str(excinfo.value)
