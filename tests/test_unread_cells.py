@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import subprocess
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -177,8 +178,6 @@ def test_a_header_below_a_blank_first_row_and_a_title(cli, tmp_path):
 @pytest.mark.parametrize("prefix", ["", "x:"])
 def test_the_scan_finds_each_formula_without_a_value_whatever_the_prefix(tmp_path, prefix):
     """Formula cells as programs leave them, with the Open XML SDK's ``x:`` prefix or none."""
-    import zipfile
-
     from sheets_funnel.backends import xlsx_sheet_scan
 
     p = prefix
@@ -201,3 +200,88 @@ def test_the_scan_finds_each_formula_without_a_value_whatever_the_prefix(tmp_pat
                                                                  (2, 3)]
         assert xlsx_sheet_scan.uncalculated(zf, "sheet.xml", {0, 1, 3}) == [(1, 3), (2, 3)]
         assert xlsx_sheet_scan.uncalculated(zf, "sheet.xml", set()) == []
+        assert xlsx_sheet_scan.uncalculated_columns(zf, "sheet.xml") == {2, 3, 27}
+
+
+def large_scripted_book(path: Path, deals: int) -> Path:
+    """A Pipeline of ``deals`` rows whose part is over a megabyte, written by a script: the
+    Stage of rows 3, 7 and the last row is a formula never calculated, and every row has
+    one in a column of the user's own (L, as the template's Flags column)."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Pipeline"
+    sheet.append([*HEADER, "Flags"])
+    last = deals + 1
+    for n in range(2, last + 1):
+        stage = f'=IF(F{n}>0,"#1","#2")' if n in (3, 7, last) else "#1"
+        sheet.append([f"D-{n}", f"Account {n}", "Anna", stage, "Open", 1000 + n, None,
+                      "2026-06-01", "Call", "2026-07-15", None, f"=LEN(A{n})"])
+    book.save(path)
+    return path
+
+
+def test_a_large_tab_is_searched_for_formulas_while_it_is_read(tmp_path, monkeypatch):
+    import threading
+
+    from sheets_funnel.backends import xlsx, xlsx_sheet_scan
+    from sheets_funnel.backends.xlsx import XlsxWorkbook
+
+    path = large_scripted_book(tmp_path / "large.xlsx", 8000)
+    with zipfile.ZipFile(path) as zf:
+        assert zf.getinfo("xl/worksheets/sheet1.xml").file_size > xlsx._LOOK_AHEAD_BYTES
+    searches: list[tuple[str, str]] = []
+    for name in ("uncalculated", "uncalculated_columns"):
+        def spy(*args: object, _name: str = name,
+                _search: object = getattr(xlsx_sheet_scan, name)) -> object:
+            searches.append((_name, threading.current_thread().name))
+            return _search(*args)  # type: ignore[operator]
+        monkeypatch.setattr(xlsx_sheet_scan, name, spy)
+    main = threading.current_thread().name
+    # Stage (column D, index 3) in rows 3, 7 and 8001; Flags (L, index 11) in every deal row
+    stages = [(2, 3), (6, 3), (8000, 3)]
+    monkeypatch.setattr(xlsx, "_spare_core", lambda: True)
+    book = XlsxWorkbook(path)
+    book.read(["Pipeline"])
+    assert book.uncalculated("Pipeline", [0, 1, 2, 4, 5]) == []  # none there: no second look
+    assert len(searches) == 1 and searches[0][0] == "uncalculated_columns"
+    assert searches[0][1] != main  # looked for by another thread while the tab was read
+    assert book.uncalculated("Pipeline", range(11)) == stages  # some there: they are named
+    assert book.uncalculated("Pipeline", [11])[:2] == [(1, 11), (2, 11)]
+    assert searches[1:] == [("uncalculated", main), ("uncalculated", main)]
+    searches.clear()
+    monkeypatch.setattr(xlsx, "_spare_core", lambda: False)  # one core: searched when asked
+    book = XlsxWorkbook(path)
+    book.read(["Pipeline"])
+    assert searches == []
+    assert book.uncalculated("Pipeline", [0, 1, 2, 4, 5]) == []
+    assert searches == [("uncalculated", main)]
+
+
+def test_a_large_tab_with_formulas_never_calculated_stops_the_refresh(cli, tmp_path):
+    path = large_scripted_book(tmp_path / "large.xlsx", 8000)
+    before = digest(path)
+    result = cli("refresh", str(path), "--json", "--as-of", AS_OF)
+    assert result.code == 2 and result.out == ""
+    assert "Pipeline!D3, Pipeline!D7, Pipeline!D8001: they hold formulas" in result.err
+    assert digest(path) == before
+
+
+def test_a_part_read_in_pieces_gives_the_cells_the_whole_part_gives(tmp_path):
+    """Pieces of a few megabytes are cut between rows, so no formula is split or missed."""
+    from sheets_funnel.backends import xlsx_sheet_scan
+
+    rows = "".join(f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>{"x" * 200}</t></is></c>'
+                   f'<c r="B{n}"><f>A{n}&amp;"!"</f>{"<v/>" if n % 1000 == 0 else "<v>1</v>"}'
+                   f"</c></row>" for n in range(1, 30_001))
+    xml = f'<worksheet xmlns="main"><sheetData>{rows}</sheetData></worksheet>'.encode()
+    assert len(xml) > 2 * xlsx_sheet_scan._CHUNK
+    path = tmp_path / "sheet.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("sheet.xml", xml)
+    # B1000, B2000, … B30000: thirty cells, 0-based rows 999, 1999, …
+    expected = [(n - 1, 1) for n in range(1000, 30_001, 1000)]
+    with zipfile.ZipFile(path) as zf:
+        assert xlsx_sheet_scan.uncalculated(zf, "sheet.xml") == expected

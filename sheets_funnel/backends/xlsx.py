@@ -18,7 +18,7 @@ import re
 import zipfile
 import zlib
 from collections.abc import Callable, Collection, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 from xml.etree import ElementTree as ET
@@ -34,6 +34,9 @@ SUPPORTED = (".xlsx", ".xlsm")
 _READER_KINDS = frozenset({"worksheet", "chart", "dialog"})
 log = logging.getLogger("sheets_funnel")
 _CALC_CHAIN_TYPE = "/calcChain"
+#: A tab's sheet part from this size on is searched for formulas never calculated while it
+#: is read; a smaller one only when a refresh asks.
+_LOOK_AHEAD_BYTES = 1 << 20
 _T = TypeVar("_T")
 
 
@@ -58,6 +61,9 @@ class XlsxWorkbook:
         xlsx_file.check_file(self.path)
         self._sheets: list[pkg.SheetPart] | None = None
         self._date1904: bool | None = None
+        #: The columns of each large tab that hold formulas never calculated, looked for on
+        #: another core while the tab was read.
+        self._formulas: dict[str, Future[set[int]]] = {}
 
     @property
     def label(self) -> str:
@@ -115,6 +121,11 @@ class XlsxWorkbook:
         """0-based (row, column) of the tab's formula cells that hold no calculated value
         (a file written by a program and never opened in a spreadsheet), in ``columns``
         (0-based) when given."""
+        ahead = self._formulas.get(tab)
+        if ahead is not None and ahead.exception() is None:
+            found = ahead.result()
+            if not (found if columns is None else found.intersection(columns)):
+                return []  # none in these columns: the tab need not be read again
         return self._scan(tab, lambda zf, part: xlsx_sheet_scan.uncalculated(zf, part, columns))
 
     def merged(self, tab: str) -> list[tuple[int, int, int, int]]:
@@ -140,9 +151,11 @@ class XlsxWorkbook:
         """The cells of each named tab that exists (blank cells are empty strings)."""
         unread = [s for s in self._package_sheets() if s.kind not in _READER_KINDS]
         parts = {s.name: s.part for s in self._package_sheets() if s.name in tabs}
+        self._wait_for_formulas()
         try:
             # the reader refuses a whole file with tabs it cannot read: it gets a copy without
             package = self._without(unread) if unread else None
+            self._formulas = self._look_for_formulas(parts, package)
             book, plans = sparse_columns.open_book(self.path, parts, package)
         except Exception as exc:  # calamine raises its own error types
             raise self._damaged(None, exc) from None
@@ -157,6 +170,40 @@ class XlsxWorkbook:
             except Exception as exc:  # calamine raises its own error types
                 raise self._damaged(name, exc) from None
         return out
+
+    def _look_for_formulas(self, parts: Mapping[str, str],
+                           package: bytes | None) -> dict[str, Future[set[int]]]:
+        """Start finding, on another core while the reader reads the tabs (it lets other
+        threads run), which columns of each large tab hold formulas never calculated: a
+        refresh asks for them whenever a required cell reads blank, and a tab with none in
+        the columns asked is then not read again."""
+        if not _spare_core():
+            return {}
+
+        def source() -> zipfile.ZipFile:
+            return zipfile.ZipFile(io.BytesIO(package) if package is not None else self.path)
+
+        with source() as zf:
+            sizes = {info.filename: info.file_size for info in zf.infolist()}
+        large = {tab: part for tab, part in parts.items()
+                 if sizes.get(part, 0) >= _LOOK_AHEAD_BYTES}
+        if not large:
+            return {}
+
+        def search(part: str) -> set[int]:
+            with source() as zf:
+                return xlsx_sheet_scan.uncalculated_columns(zf, part)
+
+        pool = ThreadPoolExecutor(1, "formulas")
+        try:
+            return {tab: pool.submit(search, part) for tab, part in large.items()}
+        finally:
+            pool.shutdown(wait=False)
+
+    def _wait_for_formulas(self) -> None:
+        """Let a search still under way finish, so no handle on the file stays open."""
+        wait(self._formulas.values())
+        self._formulas = {}
 
     def _without(self, unread: list[pkg.SheetPart]) -> bytes:
         """The package in memory without the tabs the reader cannot read (Excel 4.0 macro
@@ -200,6 +247,7 @@ class XlsxWorkbook:
     def write(self, tabs: Mapping[str, Rows]) -> None:
         """Replace the owned tabs' cells, create missing ones, and swap the file atomically."""
         self.check_unlocked()
+        self._wait_for_formulas()
         # read whole, so no handle on the file is open at the replace (Windows refuses it)
         raw = io.BytesIO(self.path.read_bytes())
         with zipfile.ZipFile(raw) as zf:
@@ -284,6 +332,12 @@ class XlsxWorkbook:
                                      {part: entry.crc for part, entry in entries.items()})
 
         xlsx_file.replace_atomically(self.path, write, verify)
+
+
+def _spare_core() -> bool:
+    """True when this process may run on more than one processor core."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return (len(affinity(0)) if affinity is not None else os.cpu_count() or 1) > 1
 
 
 def _free_name(used: set[str], types_xml: str, pattern: str) -> str:

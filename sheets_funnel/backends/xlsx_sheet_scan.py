@@ -2,7 +2,9 @@
 merged cells, hidden rows and the Excel tables (ListObjects) on it. Read from the part's XML
 in chunks, so a large sheet never sits in memory whole; the costly scans run only when
 something asks for them (see :mod:`sheets_funnel.cell_checks` and
-:mod:`sheets_funnel.pipeline_rows`).
+:mod:`sheets_funnel.pipeline_rows`), or, for the columns of a large sheet that hold formulas
+never calculated, on another core while the reader reads it (see
+:class:`~sheets_funnel.backends.xlsx.XlsxWorkbook`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from xml.etree import ElementTree as ET
 from ..cells import column_index, column_letter
 
 _CHUNK = 1 << 22
+_SMALL_CHUNK = 1 << 18
 _P = r"(?:\w+:)?"  # any namespace prefix (x:c, c)
 #: A formula with no calculated value: ``<f>…</f>`` (or a shared ``<f …/>``) followed by
 #: nothing, ``<v/>`` or an empty ``<v></v>`` up to the end of its cell, as openpyxl and scripts
@@ -32,11 +35,11 @@ _MERGED = re.compile(rf'<{_P}mergeCell\b[^>]*?\bref="([A-Z]{{1,3}})(\d+):([A-Z]{
                      .encode())
 
 
-def _pieces(zf: zipfile.ZipFile, part: str) -> Iterator[bytes]:
+def _pieces(zf: zipfile.ZipFile, part: str, size: int = _CHUNK) -> Iterator[bytes]:
     """The part's XML in pieces cut between rows, so a cell and its formula stay together."""
     carry = b""
     with zf.open(part) as stream:
-        while block := stream.read(_CHUNK):
+        while block := stream.read(size):
             data = carry + block
             cut = data.rfind(b"row>") + 4  # after a </row> (or <row>, <x:row>…)
             if cut < 4:
@@ -55,10 +58,23 @@ def uncalculated(zf: zipfile.ZipFile, part: str,
     wanted = None if columns is None else {column_letter(c).encode() for c in columns}
     if wanted is not None and not wanted:
         return []
+    return [(int(reference[2]) - 1, column_index(reference[1].decode()))
+            for reference in _references(_pieces(zf, part))
+            if wanted is None or reference[1] in wanted]
+
+
+def uncalculated_columns(zf: zipfile.ZipFile, part: str) -> set[int]:
+    """The 0-based columns of the cells :func:`uncalculated` finds, read in small pieces (so
+    a search on another thread gives way between them)."""
+    letters = {reference[1] for reference in _references(_pieces(zf, part, _SMALL_CHUNK))}
+    return {column_index(name.decode()) for name in letters}
+
+
+def _references(pieces: Iterator[bytes]) -> Iterator[re.Match[bytes]]:
+    """The reference (column letters, row number) of each formula cell with no value."""
     patterns: list[re.Pattern[bytes]] = [_uncalculated(b"")]
     prefix: bytes | None = None
-    found: list[tuple[int, int]] = []
-    for piece in _pieces(zf, part):
+    for piece in pieces:
         if prefix is None and b"sheetData" in piece:
             sheet_data = _SHEET_DATA.search(piece)
             prefix = sheet_data[1] or b"" if sheet_data else None
@@ -70,9 +86,8 @@ def uncalculated(zf: zipfile.ZipFile, part: str,
                 if piece[start - 1:start] != b">":  # not right after its cell's start tag
                     continue
                 reference = _REFERENCE.search(piece[piece.rfind(b"<", 0, start):start])
-                if reference is not None and (wanted is None or reference[1] in wanted):
-                    found.append((int(reference[2]) - 1, column_index(reference[1].decode())))
-    return found
+                if reference is not None:
+                    yield reference
 
 
 def _uncalculated(prefix: bytes) -> re.Pattern[bytes]:
