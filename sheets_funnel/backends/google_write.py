@@ -164,10 +164,24 @@ def write_plan(tabs: Mapping[str, Rows], sheets: list[SheetInfo],
     stale = [s for s in sheets if is_staging(s.title)]
     kept = [s for s in sheets if not is_staging(s.title)]
     cleanup = [{"deleteSheet": {"sheetId": s.sheet_id}} for s in stale]
-    one = compact_json({"requests": [*cleanup, *write_requests(tabs, kept, max_cells), *finish]})
-    if len(one) <= min(COMPACT_LIMIT, limit):
-        return WritePlan([WriteRequest(BATCH_UPDATE, one)])
+    single = min(COMPACT_LIMIT, limit)
+    if _least_single_size(tabs) <= single:
+        one = compact_json({"requests": [*cleanup, *write_requests(tabs, kept, max_cells),
+                                         *finish]})
+        if len(one) <= single:
+            return WritePlan([WriteRequest(BATCH_UPDATE, one)])
     return _staged(tabs, sheets, cleanup, max_cells, limit, finish)
+
+
+#: The fewest bytes a cell holding a value takes in an ``updateCells`` request.
+_LEAST_CELL = len(b'{"userEnteredValue":{"numberValue":0}}')
+
+
+def _least_single_size(tabs: Mapping[str, Rows]) -> int:
+    """A lower bound of the single request's size, cheap to work out, so that a write far
+    over the limit is not serialised once for nothing."""
+    return _LEAST_CELL * sum(1 for rows in tabs.values() for row in rows for value in row
+                             if value != "" and cell_value(value) is not None)
 
 
 def _size(rows: Rows) -> tuple[int, int]:

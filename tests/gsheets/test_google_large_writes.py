@@ -273,3 +273,18 @@ def test_a_lost_answer_to_any_request_of_a_staged_write(fake, tmp_path, user_cre
         assert not [t for t in titles(fake, sid) if t.startswith(STAGING_PREFIX)]
         assert {t: i for t, i in sheet_ids(fake, sid).items() if t in OWNED} == {
             t: ids[t] for t in OWNED}
+
+
+def test_the_quick_size_check_never_sends_a_write_that_fits_one_request_through_staging():
+    # every kind of cell a refresh writes, blanks and cells Google cannot hold among them
+    row = [Heading("Stage"), NumberHeading("Deals"), 0, True, -1.5, dt.date(2026, 1, 1),
+           Percent(0.5), Money(1200.0), "", None, float("nan"), float("inf"), "a"]
+    tabs = {"Focus": [row] * 40}
+    single = write_plan(tabs, [])
+    body = single.requests[0].body
+    assert len(single.requests) == 1
+    # the lower bound of the size is under the real size, so a limit the real body meets
+    # still gives one request ...
+    assert len(write_plan(tabs, [], limit=len(body)).requests) == 1
+    # ... and one byte less goes through staging tabs
+    assert len(write_plan(tabs, [], limit=len(body) - 1).requests) > 1
