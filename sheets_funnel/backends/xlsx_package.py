@@ -299,7 +299,8 @@ def sheet_data_xml(rows: Iterable[list[Cell]], styles: Styles) -> tuple[str, str
     caches: dict[type, dict[Any, str]] = {}
     it = iter(rows)
     first = 0
-    while block := list(islice(it, _BLOCK if first else 1)):  # the first row: headings
+    # the first row goes alone: its headings would make every column of a block mixed
+    while block := list(islice(it, _BLOCK if first else 1)):
         columns = list(zip_longest(*block))
         while len(letters) < len(columns):
             letters.append(column_letter(len(letters)))
