@@ -346,9 +346,14 @@ def read_state(rows: Rows, date1904: bool = False) -> Snapshot | None:
     ids, accounts, owners, stage_texts, lost_marks = zip(*lines, strict=True)
     if escaped:
         ids, accounts, owners = map(_unescaped, (ids, accounts, owners))
-    stages = [_STAGE_TEXT[t] if t in _STAGE_TEXT else _stage_number(t) for t in stage_texts]
-    statuses = ["lost" if lost and lost.strip() in _LOST_MARKS else "won" if stage == CLOSED
-                else "open" for stage, lost in zip(stages, lost_marks, strict=True)]
+    stages: list[Any] = list(map(_STAGE_TEXT.get, stage_texts))
+    if None in stages:  # a stage name, or one that cannot be read
+        stages = [_STAGE_TEXT[t] if t in _STAGE_TEXT else _stage_number(t) for t in stage_texts]
+    statuses: list[Any] = list(map(_STATUS_OF.get, zip(stages, lost_marks, strict=True)))
+    if None in statuses:  # a lost mark other than 1, or a stage that cannot be read
+        statuses = ["lost" if lost and lost.strip() in _LOST_MARKS else "won"
+                    if stage == CLOSED else "open"
+                    for stage, lost in zip(stages, lost_marks, strict=True)]
     keys = _keys(ids)
     deals: Iterable[tuple[str, DealState]] = zip(
         keys, _states(ids, accounts, owners, stages, statuses), strict=True)
@@ -377,6 +382,10 @@ def _stage_number(text: str) -> int | None:
 
 _STAGE_NUMBERS = frozenset(range(CLOSED + 1))
 _STAGE_TEXT = {str(n): n for n in _STAGE_NUMBERS}
+#: A state line's status for each stage number and the lost marks it is written with.
+_STATUS_OF: dict[tuple[int, str], DealStatus] = {
+    (stage, mark): "lost" if mark else "won" if stage == CLOSED else "open"
+    for stage in _STAGE_NUMBERS for mark in ("", "1")}
 
 
 _MOVE_WORDS = {"advanced": "advanced", "slipped": "slipped back", "won": "won", "lost": "lost",

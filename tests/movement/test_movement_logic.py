@@ -212,14 +212,20 @@ def test_state_read_back_from_google_with_serial_dates_and_hand_edits():
              "D-9\tElm\tBoris\tNegotiation\t\n"  # edited into nonsense: skipped
              "D-10\tFir\tBoris\t7\t\n"          # no such stage: skipped
              "D-11\tGamma"],                       # cut short: skipped
-            [12345]]                                # not a state cell: skipped
+            [12345],                                # not a state cell: skipped
+            ["D-12\tHaw\tAnna\t2\tTrue\n"       # lost, in words a person would type
+             "D-13\tIvy\tAnna\t5\t Lost \n"
+             "D-14\tJay\tAnna\t2\tno"]]          # not a lost mark: open
     state = read_state(rows)
     assert state is not None
     assert state.as_of == NOW
     assert state.deals == {"101": DealState("101", "Acme", "Anna", 3, "open"),
                            "102": DealState("102", "Beta", "Boris", 1, "lost"),
                            "d-7": DealState("D-7", "Coho", "Anna", 3, "open"),
-                           "d-8": DealState("D-8", "Dune", "Anna", 5, "won")}
+                           "d-8": DealState("D-8", "Dune", "Anna", 5, "won"),
+                           "d-12": DealState("D-12", "Haw", "Anna", 2, "lost"),
+                           "d-13": DealState("D-13", "Ivy", "Anna", 5, "lost"),
+                           "d-14": DealState("D-14", "Jay", "Anna", 2, "open")}
 
 
 def test_missing_or_foreign_state_tab_means_no_previous_refresh():
