@@ -11,6 +11,7 @@ import re
 import zipfile
 from pathlib import Path
 
+import pytest
 from conftest import libreoffice_tabs
 
 from sheets_funnel.backends import sparse_columns
@@ -155,3 +156,27 @@ def test_a_known_column_far_right_is_picked_without_padding_every_row() -> None:
     # two cells per row are picked for two columns, whatever their letters
     picked = _pick_columns(rows[1:], {"deal_id": 0, "next_step": LAST_COLUMN - 1})
     assert picked == {"deal_id": ["D-1", "D-2"], "next_step": [None, "call back"]}
+
+
+def test_a_part_read_for_the_plan_is_its_bytes_stored_or_deflated_and_checked(tmp_path):
+    from sheets_funnel.backends.zipraw import read_entry
+
+    xml = b'<worksheet><sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData>' * 50
+    path = tmp_path / "parts.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("stored.xml", xml, zipfile.ZIP_STORED)
+        zf.writestr("deflated.xml", xml, zipfile.ZIP_DEFLATED)
+        zf.writestr("empty.xml", b"", zipfile.ZIP_DEFLATED)
+    with open(path, "rb") as raw, zipfile.ZipFile(raw) as zf:
+        for name in ("stored.xml", "deflated.xml", "empty.xml"):
+            assert read_entry(zf, zf.getinfo(name), raw) == zf.read(name)
+        assert read_entry(zf, zf.getinfo("deflated.xml"), raw) == xml
+        info = zf.getinfo("stored.xml")
+    damaged = bytearray(path.read_bytes())
+    start = info.header_offset + 30 + len("stored.xml") + len(info.extra)
+    assert damaged[start:start + len(xml)] == xml
+    damaged[start + 100] ^= 0x20  # one bit damaged on the way to the disk
+    path.write_bytes(bytes(damaged))
+    with (open(path, "rb") as raw, zipfile.ZipFile(raw) as zf,
+          pytest.raises(zipfile.BadZipFile, match=r"Bad CRC-32 for file 'stored\.xml'")):
+        read_entry(zf, zf.getinfo("stored.xml"), raw)

@@ -22,7 +22,7 @@ from typing import Any, cast
 
 from ..cells import Rows, column_index, column_letter
 from . import sparse_rows
-from .zipraw import RawZipWriter
+from .zipraw import RawZipWriter, read_entry
 
 #: Columns that hold no cell are read as blank as long as there are at most this many of them.
 SLACK = 16
@@ -141,7 +141,7 @@ def open_book(path: Path, parts: Mapping[str, str],
         for tab, part in parts.items():
             if part not in names:
                 continue
-            xml = zf.read(part)
+            xml = read_entry(zf, zf.getinfo(part), raw)
             start = _cell_start(xml)
             gaps = None if start is None else sparse_rows.plan(xml, start[1])
             if gaps is not None and start is not None:
