@@ -11,10 +11,11 @@ from xml.etree import ElementTree as ET
 import pytest
 from conftest import HEADER, libreoffice_tabs, make_book
 
-from sheets_funnel.backends import zipraw
+from sheets_funnel.backends import xlsx, zipraw
 from sheets_funnel.backends.xlsx import XlsxWorkbook
 from sheets_funnel.errors import NotAWorkbook, WorkbookLocked
 from sheets_funnel.refresh import refresh
+from sheets_funnel.sample import sample_deals
 from sheets_funnel.templates import build_workbook
 
 AS_OF = dt.date(2026, 6, 30)
@@ -232,3 +233,15 @@ def test_white_space_in_text_is_kept_as_typed(worked_example, tmp_path):
     xml = parts(worked_example)[part].decode()
     assert xml.count('<t xml:space="preserve">') == len(texts) - 1
     assert "<t>single spaces between words</t>" in xml
+
+
+def test_one_core_or_two_write_the_same_workbook(tmp_path, monkeypatch):
+    books = []
+    for n, spare in enumerate((True, False)):
+        monkeypatch.setattr(xlsx, "_spare_core", lambda spare=spare: spare)
+        path = build_workbook(tmp_path / f"cores-{n}.xlsx", "en", sample_deals(300, "en", AS_OF),
+                              {"sales_target": 30})
+        refresh(XlsxWorkbook(path), AS_OF)
+        books.append(parts(path))
+    assert books[0] == books[1]
+    assert {"xl/worksheets/sheet3.xml", "xl/worksheets/sheet4.xml"} <= set(books[0])

@@ -304,11 +304,14 @@ class XlsxWorkbook:
 
     def _swap(self, zf: zipfile.ZipFile, raw: Any, replaced: dict[str, bytes],
               dropped: set[str]) -> None:
-        # the rewritten parts are deflated in a thread while they are checked here
-        with ThreadPoolExecutor(1) as pool:
-            jobs = {name: pool.submit(deflate, data) for name, data in replaced.items()}
+        if _spare_core():  # deflated on another core while they are checked here
+            with ThreadPoolExecutor(1, "deflate") as pool:
+                jobs = {name: pool.submit(deflate, data) for name, data in replaced.items()}
+                xlsx_check.check_parts(self.path.name, replaced)
+                entries = {name: job.result() for name, job in jobs.items()}
+        else:
             xlsx_check.check_parts(self.path.name, replaced)
-            entries = {name: job.result() for name, job in jobs.items()}
+            entries = {name: deflate(data) for name, data in replaced.items()}
 
         def write(out: BinaryIO) -> None:
             writer = RawZipWriter(out)
