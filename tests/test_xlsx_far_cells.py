@@ -180,3 +180,49 @@ def test_a_part_read_for_the_plan_is_its_bytes_stored_or_deflated_and_checked(tm
     with (open(path, "rb") as raw, zipfile.ZipFile(raw) as zf,
           pytest.raises(zipfile.BadZipFile, match=r"Bad CRC-32 for file 'stored\.xml'")):
         read_entry(zf, zf.getinfo("stored.xml"), raw)
+
+
+def _set_dimension(path: Path, part: str, ref: str) -> None:
+    with zipfile.ZipFile(path) as zf:
+        infos = zf.infolist()
+        data = {i.filename: zf.read(i.filename) for i in infos}
+    data[part] = re.sub(rb'<dimension ref="[^"]*"/>', f'<dimension ref="{ref}"/>'.encode(),
+                        data[part])
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for info in infos:
+            zf.writestr(info.filename, data[info.filename])
+
+
+def test_a_sheet_whose_declared_block_fits_its_data_is_not_scanned_first(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    book = pipeline_book(tmp_path / "book.xlsx")
+    expected = XlsxWorkbook(book).read(["Pipeline", "Settings"])
+
+    def whole_part_read(*args: object) -> bytes:
+        raise AssertionError("the whole part was inflated to look for far cells")
+
+    # the template's dimension (A1:L301 for 300 deals, twelve columns) is what its cells fill
+    monkeypatch.setattr(sparse_columns, "read_entry", whole_part_read)
+    assert XlsxWorkbook(book).read(["Pipeline", "Settings"]) == expected
+
+
+def test_a_stray_far_cell_under_a_single_cell_dimension_is_still_found(tmp_path: Path) -> None:
+    # streaming writers leave <dimension ref="A1"/> whatever the data: the sheet is scanned
+    book = pipeline_book(tmp_path / "book.xlsx")
+    type_into(book, part_of(book, "Pipeline"), "XFD1", "ask Dana about Q3")
+    _set_dimension(book, part_of(book, "Pipeline"), "A1")
+    rows = XlsxWorkbook(book).read(["Pipeline"])["Pipeline"]
+    assert rows[0][LAST_COLUMN - 1] == "ask Dana about Q3"
+    assert {len(row) for row in rows[1:]} == {12}  # only row 1 reaches the note
+
+
+def test_a_dimension_that_understates_the_data_still_reads_every_cell(tmp_path: Path) -> None:
+    # a dimension too small for the cells (A1:L301 while XFD1 holds a note) only costs time:
+    # every value is read where it is
+    book = pipeline_book(tmp_path / "book.xlsx")
+    clean_rows = XlsxWorkbook(book).read(["Pipeline"])["Pipeline"]
+    type_into(book, part_of(book, "Pipeline"), "XFD1", "ask Dana about Q3")
+    _set_dimension(book, part_of(book, "Pipeline"), f"A1:L{DEALS + 1}")
+    rows = XlsxWorkbook(book).read(["Pipeline"])["Pipeline"]
+    assert rows[0][LAST_COLUMN - 1] == "ask Dana about Q3"
+    assert [row[:12] for row in rows] == clean_rows

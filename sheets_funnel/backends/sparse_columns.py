@@ -6,7 +6,10 @@ cells. Before reading, each sheet's XML is scanned for the columns its cells act
 when those lie far apart, the far columns are renumbered next to the others (``XFD`` becomes
 ``M``) in a private in-memory copy of the package, and after reading every row is put back in
 its own columns — each row only as long as its own last cell. Long runs of empty rows are
-left out of the copy the same way (:mod:`.sparse_rows`).
+left out of the copy the same way (:mod:`.sparse_rows`). A sheet whose declared dimension
+(``<dimension ref="A1:L100001"/>``, as Excel, LibreOffice and most writers keep it) spans a
+block no bigger than its data is read directly without that scan: the block then costs what
+the data costs.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import datetime as dt
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,6 +125,35 @@ class Plan:
     row_gaps: list[tuple[int, int]] | None
 
 
+#: A sheet's declared block (rows × columns of its ``<dimension>``) is read as it is when the
+#: part holds at least this many bytes of XML per cell of the block: the block then costs
+#: memory in proportion to the data, and the part is not scanned for far cells first.
+BYTES_PER_CELL = 4
+_DIMENSION = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?dimension\s+ref="\$?([A-Z]{1,3})\$?([0-9]+):'
+                        rb'\$?([A-Z]{1,3})\$?([0-9]+)"')
+
+
+def _declared_block_is_small(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    """True when the sheet's ``<dimension>`` declares a block small for the part's size.
+
+    Only the first kilobytes of the part are inflated to find it. A part without a
+    dimension, or with a single-cell one (``A1``, as streaming writers leave it whatever
+    the data), is scanned for its far cells as usual.
+    """
+    try:
+        with zf.open(info) as stream:
+            head = stream.read(4096)
+    except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError):
+        return False  # the full read says what is wrong
+    found = _DIMENSION.search(head)
+    if found is None:
+        return False
+    _, _, last_col, last_row = found.groups()
+    rows = int(last_row)  # the reader's block starts at A1 whatever the dimension's start
+    columns = column_index(last_col.decode()) + 1
+    return rows * columns * BYTES_PER_CELL <= info.file_size
+
+
 def open_book(path: Path, parts: Mapping[str, str],
               package: bytes | None = None) -> tuple[Any, dict[str, Plan]]:
     """The calamine workbook to read ``parts`` (tab name → sheet part) from, and the plan of
@@ -139,7 +172,7 @@ def open_book(path: Path, parts: Mapping[str, str],
     with source() as raw, zipfile.ZipFile(raw) as zf:
         names = set(zf.namelist())
         for tab, part in parts.items():
-            if part not in names:
+            if part not in names or _declared_block_is_small(zf, zf.getinfo(part)):
                 continue
             xml = read_entry(zf, zf.getinfo(part), raw)
             start = _cell_start(xml)
