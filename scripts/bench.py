@@ -2,8 +2,10 @@
 
 Prints, for pipelines of 1k, 10k and 100k deals, the time of a full refresh
 (read, parse, compute, render, write) next to an openpyxl load-and-save of
-the same file measured in the same run, and the refresh's peak memory (the
-whole process, measured in a child process). Two files per size:
+the same file measured in the same run — each the best of several runs, each
+run in a process of its own as a command-line refresh is — and the refresh's
+peak memory (the whole process, measured in a child process). Two files per
+size:
 
 * clean: built from the template (shared strings, real date cells);
 * messy: the way real files arrive — the template opened and saved by a
@@ -36,7 +38,6 @@ import tempfile
 import time
 import tracemalloc
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -50,17 +51,6 @@ from sheets_funnel.sample import sample_deals
 from sheets_funnel.templates import build_workbook
 
 AS_OF = dt.date(2026, 6, 30)
-
-
-def best_of(runs: int, setup: Callable[[], None], work: Callable[[], object]) -> float:
-    """The fastest of ``runs`` timings of ``work`` in seconds, ``setup`` untimed before each."""
-    times = []
-    for _ in range(runs):
-        setup()
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def clean_workbook(size: int, path: Path) -> Path:
@@ -153,20 +143,36 @@ def child(path: str) -> None:
     print(json.dumps({"peak_mib": peak_kib / 1024}))
 
 
-def bench_workbook(source: Path) -> tuple[float, float]:
-    """Refresh time and openpyxl round-trip time for one workbook, each on a fresh copy."""
+def timed_in_child(what: str, path: Path) -> float:
+    """Seconds one ``what`` ("refresh" or "openpyxl": load and save) of a fresh copy of
+    ``path`` takes in a process of its own, timed inside it (imports not counted), as a
+    command-line refresh runs."""
+    work = path.with_name("timed-" + path.name)
+    shutil.copyfile(path, work)
+    out = subprocess.run([sys.executable, __file__, "--time", what, str(work)], check=True,
+                         capture_output=True, text=True).stdout
+    return float(json.loads(out)["seconds"])
+
+
+def time_one(what: str, path: str) -> None:
+    """Time one refresh or openpyxl round trip of ``path`` and print the seconds."""
     import openpyxl
 
-    work = source.with_name("work.xlsx")
+    start = time.perf_counter()
+    if what == "refresh":
+        refresh(XlsxWorkbook(path), AS_OF)
+    else:
+        openpyxl.load_workbook(path).save(path)
+    print(json.dumps({"seconds": time.perf_counter() - start}))
 
-    def fresh() -> None:
-        shutil.copyfile(source, work)
 
-    # the best of several runs on each side filters out what other work on the machine costs
+def bench_workbook(source: Path) -> tuple[float, float]:
+    """Refresh time and openpyxl round-trip time for one workbook: the best of several runs
+    on each side (which filters out what other work on the machine costs), each in a fresh
+    process on a fresh copy, so no run inherits another's memory."""
     large = source.stat().st_size >= 2_000_000
-    refresh_s = best_of(3, fresh, lambda: refresh(XlsxWorkbook(work), AS_OF))
-    round_trip_s = best_of(2 if large else 3, fresh,
-                           lambda: openpyxl.load_workbook(work).save(work))
+    refresh_s = min(timed_in_child("refresh", source) for _ in range(3))
+    round_trip_s = min(timed_in_child("openpyxl", source) for _ in range(2 if large else 3))
     return refresh_s, round_trip_s
 
 
@@ -211,9 +217,13 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--compute", type=int, default=1_000_000)
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--time", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.child)
+        return
+    if args.time:
+        time_one(*args.time)
         return
     print(f"{'file':>6} {'deals':>8} {'refresh s':>10} {'openpyxl load+save s':>21} "
           f"{'speed-up':>9} {'peak MiB':>9}")
