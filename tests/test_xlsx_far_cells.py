@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -27,30 +28,39 @@ DEALS = 300
 LAST_COLUMN = 16_384  # XFD, the last column a sheet has
 
 
-def type_into(path: Path, part: str, cell: str, text: str) -> None:
-    """Put ``text`` into ``cell`` of a sheet part as Excel saves it (shared string, grown
-    dimension); ``cell``'s row must already exist."""
+def rewrite_parts(path: Path, edit: Callable[[dict[str, bytes]], None]) -> None:
+    """Rewrite the package at ``path`` after ``edit`` changed its parts (name → bytes)."""
     with zipfile.ZipFile(path) as zf:
         infos = zf.infolist()
         data = {i.filename: zf.read(i.filename) for i in infos}
-    strings = data["xl/sharedStrings.xml"].decode()
-    index = strings.count("<si>")
-    strings = strings.replace("</sst>", f"<si><t>{text}</t></si></sst>")
-    data["xl/sharedStrings.xml"] = re.sub(r'(uniqueCount|count)="\d+"',
-                                          lambda m: f'{m.group(1)}="{index + 1}"',
-                                          strings).encode()
-    letters, row = re.fullmatch(r"([A-Z]+)(\d+)", cell).groups()  # type: ignore[union-attr]
-    sheet = data[part].decode()
-    sheet = re.sub(r'<dimension ref="([A-Z]+\d+):[A-Z]+(\d+)"/>',
-                   lambda m: f'<dimension ref="{m.group(1)}:{letters}{m.group(2)}"/>', sheet)
-    row_xml = re.search(rf'<row r="{row}"[^>]*>.*?</row>', sheet)
-    assert row_xml is not None, f"no row {row} in {part}"
-    grown = row_xml.group(0).replace("</row>", f'<c r="{cell}" t="s"><v>{index}</v></c></row>')
-    grown = re.sub(r'spans="(\d+):\d+"', rf'spans="\1:{LAST_COLUMN}"', grown)
-    data[part] = (sheet[:row_xml.start()] + grown + sheet[row_xml.end():]).encode()
+    edit(data)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         for info in infos:
             zf.writestr(info.filename, data[info.filename])
+
+
+def type_into(path: Path, part: str, cell: str, text: str) -> None:
+    """Put ``text`` into ``cell`` of a sheet part as Excel saves it (shared string, grown
+    dimension); ``cell``'s row must already exist."""
+    def edit(data: dict[str, bytes]) -> None:
+        strings = data["xl/sharedStrings.xml"].decode()
+        index = strings.count("<si>")
+        strings = strings.replace("</sst>", f"<si><t>{text}</t></si></sst>")
+        data["xl/sharedStrings.xml"] = re.sub(r'(uniqueCount|count)="\d+"',
+                                              lambda m: f'{m.group(1)}="{index + 1}"',
+                                              strings).encode()
+        letters, row = re.fullmatch(r"([A-Z]+)(\d+)", cell).groups()  # type: ignore[union-attr]
+        sheet = data[part].decode()
+        sheet = re.sub(r'<dimension ref="([A-Z]+\d+):[A-Z]+(\d+)"/>',
+                       lambda m: f'<dimension ref="{m.group(1)}:{letters}{m.group(2)}"/>', sheet)
+        row_xml = re.search(rf'<row r="{row}"[^>]*>.*?</row>', sheet)
+        assert row_xml is not None, f"no row {row} in {part}"
+        grown = row_xml.group(0).replace("</row>",
+                                         f'<c r="{cell}" t="s"><v>{index}</v></c></row>')
+        grown = re.sub(r'spans="(\d+):\d+"', rf'spans="\1:{LAST_COLUMN}"', grown)
+        data[part] = (sheet[:row_xml.start()] + grown + sheet[row_xml.end():]).encode()
+
+    rewrite_parts(path, edit)
 
 
 def pipeline_book(path: Path) -> Path:
@@ -183,14 +193,11 @@ def test_a_part_read_for_the_plan_is_its_bytes_stored_or_deflated_and_checked(tm
 
 
 def _set_dimension(path: Path, part: str, ref: str) -> None:
-    with zipfile.ZipFile(path) as zf:
-        infos = zf.infolist()
-        data = {i.filename: zf.read(i.filename) for i in infos}
-    data[part] = re.sub(rb'<dimension ref="[^"]*"/>', f'<dimension ref="{ref}"/>'.encode(),
-                        data[part])
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        for info in infos:
-            zf.writestr(info.filename, data[info.filename])
+    def edit(data: dict[str, bytes]) -> None:
+        data[part] = re.sub(rb'<dimension ref="[^"]*"/>', f'<dimension ref="{ref}"/>'.encode(),
+                            data[part])
+
+    rewrite_parts(path, edit)
 
 
 def test_a_sheet_whose_declared_block_fits_its_data_is_not_scanned_first(

@@ -6,46 +6,34 @@ row below the deals: a new ``<row r="1048576">`` holding the cell, and a dimensi
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-import zipfile
 from pathlib import Path
 
 import pytest
+from test_xlsx_far_cells import AS_OF, DEALS, part_of, pipeline_book, rewrite_parts
 
 from sheets_funnel.backends import sparse_rows
 from sheets_funnel.backends.xlsx import XlsxWorkbook
 from sheets_funnel.refresh import refresh
-from sheets_funnel.sample import sample_deals
-from sheets_funnel.templates import build_workbook
 
-AS_OF = dt.date(2026, 6, 30)
-DEALS = 300
 LAST_ROW = 1_048_576  # the last row a sheet has
 
 
 def type_below(path: Path, tab: str, cell: str, text: str) -> None:
     """Put ``text`` into ``cell`` in a new row at the end of the tab's sheet part (an inline
     string), growing the declared dimension to it."""
-    part = {s.name: s.part for s in XlsxWorkbook(path)._package_sheets()}[tab]
-    with zipfile.ZipFile(path) as zf:
-        infos = zf.infolist()
-        data = {i.filename: zf.read(i.filename) for i in infos}
+    part = part_of(path, tab)
     row = re.fullmatch(r"[A-Z]+(\d+)", cell).group(1)  # type: ignore[union-attr]
-    sheet = data[part].decode()
-    sheet = re.sub(r'<dimension ref="([A-Z]+\d+):([A-Z]+)\d+"/>',
-                   lambda m: f'<dimension ref="{m.group(1)}:{m.group(2)}{row}"/>', sheet)
-    sheet = sheet.replace("</sheetData>", f'<row r="{row}"><c r="{cell}" t="inlineStr"><is>'
-                                          f"<t>{text}</t></is></c></row></sheetData>")
-    data[part] = sheet.encode()
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        for info in infos:
-            zf.writestr(info.filename, data[info.filename])
 
+    def edit(data: dict[str, bytes]) -> None:
+        sheet = data[part].decode()
+        sheet = re.sub(r'<dimension ref="([A-Z]+\d+):([A-Z]+)\d+"/>',
+                       lambda m: f'<dimension ref="{m.group(1)}:{m.group(2)}{row}"/>', sheet)
+        sheet = sheet.replace("</sheetData>", f'<row r="{row}"><c r="{cell}" t="inlineStr">'
+                                              f"<is><t>{text}</t></is></c></row></sheetData>")
+        data[part] = sheet.encode()
 
-def pipeline_book(path: Path) -> Path:
-    build_workbook(path, "en", sample_deals(DEALS, "en", AS_OF), {"sales_target": 30})
-    return path
+    rewrite_parts(path, edit)
 
 
 def test_note_in_the_last_row_is_read_in_its_row_without_reading_a_million_rows(
