@@ -26,12 +26,12 @@ from typing import Any, cast
 
 from ..cells import Rows, column_index, column_letter
 from . import sparse_rows
+from .sheet_xml import PREFIX, SHEET_DATA
 from .zipraw import RawZipWriter, read_entry
 
 #: Columns that hold no cell are read as blank as long as there are at most this many of them.
 SLACK = 16
 
-_SHEET_DATA = re.compile(rb"<(?:([A-Za-z_][\w.-]*):)?sheetData[\s/>]")
 
 
 def _any_of(names: Iterable[bytes]) -> bytes:
@@ -46,7 +46,7 @@ def _any_of(names: Iterable[bytes]) -> bytes:
 def _cell_start(xml: bytes) -> tuple[bytes, int] | None:
     """The start of a cell tag as this sheet writes it (``<c r="`` or ``<x:c r="``) and where
     the cells begin; None for a sheet without cells."""
-    found = _SHEET_DATA.search(xml)
+    found = SHEET_DATA.search(xml)
     if found is None:
         return None
     prefix = found.group(1) + b":" if found.group(1) else b""
@@ -129,7 +129,7 @@ class Plan:
 #: part holds at least this many bytes of XML per cell of the block: the block then costs
 #: memory in proportion to the data, and the part is not scanned for far cells first.
 BYTES_PER_CELL = 4
-_DIMENSION = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?dimension\s+ref="\$?([A-Z]{1,3})\$?([0-9]+):'
+_DIMENSION = re.compile(rb"<" + PREFIX + rb'dimension\s+ref="\$?([A-Z]{1,3})\$?([0-9]+):'
                         rb'\$?([A-Z]{1,3})\$?([0-9]+)"')
 
 
@@ -172,9 +172,12 @@ def open_book(path: Path, parts: Mapping[str, str],
     with source() as raw, zipfile.ZipFile(raw) as zf:
         names = set(zf.namelist())
         for tab, part in parts.items():
-            if part not in names or _declared_block_is_small(zf, zf.getinfo(part)):
+            if part not in names:
                 continue
-            xml = read_entry(zf, zf.getinfo(part), raw)
+            info = zf.getinfo(part)
+            if _declared_block_is_small(zf, info):
+                continue
+            xml = read_entry(zf, info, raw)
             start = _cell_start(xml)
             gaps = None if start is None else sparse_rows.plan(xml, start[1])
             if gaps is not None and start is not None:

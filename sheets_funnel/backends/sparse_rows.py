@@ -13,12 +13,15 @@ from __future__ import annotations
 import re
 
 from ..cells import Rows
+from .sheet_xml import PREFIX
 
 #: Empty rows between rows that hold cells are read as blank rows up to this many in a run.
 SLACK = 1_000
 
-_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row(?=[\s/>])([^>]*)>")
+_ROW_TAG = re.compile(rb"<" + PREFIX + rb"row(?=[\s/>])([^>]*)>")
 _ROW_NUMBER = re.compile(rb'\sr="(\d+)"')
+#: A row's number, or a cell reference's row (``r="AB123"``), with what comes before it.
+_ROW_REFERENCE = re.compile(rb"(<" + PREFIX + rb'(?:row|c)\s(?:[^>]*?\s)?r="[A-Z]{0,3})(\d+)"')
 
 
 def _row_numbers(xml: bytes, start: int) -> list[int] | None:
@@ -86,9 +89,7 @@ def compact(xml: bytes, start: int, gaps: list[tuple[int, int]]) -> bytes:
     def renumber(match: re.Match[bytes]) -> bytes:
         return match.group(1) + str(shift(int(match.group(2)))).encode() + b'"'
 
-    # a row's number, or a cell reference's row (r="AB123"), inside the moved part only
-    refs = re.compile(rb'(<(?:[A-Za-z_][\w.-]*:)?(?:row|c)\s(?:[^>]*?\s)?r="[A-Z]{0,3})(\d+)"')
-    return xml[:head_end] + refs.sub(renumber, xml[head_end:])
+    return xml[:head_end] + _ROW_REFERENCE.sub(renumber, xml[head_end:])  # moved part only
 
 
 class _EmptyRow(list):  # type: ignore[type-arg]

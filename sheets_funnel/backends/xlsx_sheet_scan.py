@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from xml.etree import ElementTree as ET
 
 from ..cells import column_index, column_letter
+from .sheet_xml import SHEET_DATA
 
 _CHUNK = 1 << 22
 _SMALL_CHUNK = 1 << 18
@@ -27,8 +28,6 @@ _P = r"(?:\w+:)?"  # any namespace prefix (x:c, c)
 #: cells without formulas cost nothing); ``{p}`` is the sheet's namespace prefix.
 _UNCALCULATED = (r"<{p}f\b[^>]*(?:/>|>[^<]*</{p}f>)"
                  r"(?:<{p}v\s*/>|<{p}v>\s*</{p}v>)?</{p}c>")
-#: The prefix the sheet's cells are written with (``x:`` in ``<x:sheetData>``).
-_SHEET_DATA = re.compile(rb"<([A-Za-z_][\w.-]*:)?sheetData[\s/>]")
 #: The reference of a cell, in the start tag just before its formula.
 _REFERENCE = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
 _MERGED = re.compile(rf'<{_P}mergeCell\b[^>]*?\bref="([A-Z]{{1,3}})(\d+):([A-Z]{{1,3}})(\d+)"'
@@ -76,8 +75,9 @@ def _references(pieces: Iterator[bytes]) -> Iterator[re.Match[bytes]]:
     prefix: bytes | None = None
     for piece in pieces:
         if prefix is None and b"sheetData" in piece:
-            sheet_data = _SHEET_DATA.search(piece)
-            prefix = sheet_data[1] or b"" if sheet_data else None
+            sheet_data = SHEET_DATA.search(piece)  # its prefix: x: in <x:sheetData>
+            prefix = None if sheet_data is None else (
+                sheet_data[1] + b":" if sheet_data[1] else b"")
             if prefix:
                 patterns.append(_uncalculated(prefix))
         for pattern in patterns:
