@@ -121,13 +121,19 @@ def with_stray_note(source: Path, path: Path) -> Path:
     return path
 
 
-def refresh_in_child(path: Path) -> float:
-    """Peak memory in MiB of a process that refreshes ``path`` (a copy is refreshed)."""
+def in_child(flags: list[str], path: Path, key: str) -> float:
+    """The figure ``key`` a process running this script with ``flags`` on a fresh copy of
+    ``path`` prints."""
     work = path.with_name("child-" + path.name)
     shutil.copyfile(path, work)
-    out = subprocess.run([sys.executable, __file__, "--child", str(work)], check=True,
+    out = subprocess.run([sys.executable, __file__, *flags, str(work)], check=True,
                          capture_output=True, text=True).stdout
-    return float(json.loads(out)["peak_mib"])
+    return float(json.loads(out)[key])
+
+
+def refresh_in_child(path: Path) -> float:
+    """Peak memory in MiB of a process that refreshes ``path`` (a copy is refreshed)."""
+    return in_child(["--child"], path, "peak_mib")
 
 
 def child(path: str) -> None:
@@ -147,11 +153,7 @@ def timed_in_child(what: str, path: Path) -> float:
     """Seconds one ``what`` ("refresh" or "openpyxl": load and save) of a fresh copy of
     ``path`` takes in a process of its own, timed inside it (imports not counted), as a
     command-line refresh runs."""
-    work = path.with_name("timed-" + path.name)
-    shutil.copyfile(path, work)
-    out = subprocess.run([sys.executable, __file__, "--time", what, str(work)], check=True,
-                         capture_output=True, text=True).stdout
-    return float(json.loads(out)["seconds"])
+    return in_child(["--time", what], path, "seconds")
 
 
 def time_one(what: str, path: str) -> None:
