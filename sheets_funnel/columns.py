@@ -40,7 +40,10 @@ Mask = npt.NDArray[np.bool_]
 
 def texts(cells: Sequence[Any]) -> list[str]:
     """Each cell as trimmed text ("" for blank)."""
-    return [v.strip() if type(v) is str else "" if v is None else as_text(v) for v in cells]
+    try:  # the usual column: every cell is text (a blank one is "")
+        return list(map(str.strip, cells))
+    except TypeError:  # a number, date or None among them
+        return [v.strip() if type(v) is str else "" if v is None else as_text(v) for v in cells]
 
 
 _NUMBER, _TEXT, _DAY, _NONE, _OTHER = range(5)

@@ -226,26 +226,26 @@ _DATE_EXPECTED = "a date from 1900-03-01 on, YYYY-MM-DD or DD.MM.YYYY"
 class _Cells:
     """The raw cells of the kept Pipeline rows, column by column, and their issues."""
 
-    def __init__(self, tab: str, rows: list[tuple[int, list[Any]]], columns: dict[str, int],
-                 lang: Lang, date1904: bool = False) -> None:
+    def __init__(self, tab: str, numbers: list[int], rows: list[list[Any]],
+                 columns: dict[str, int], lang: Lang, date1904: bool = False) -> None:
         self.tab = tab
         self.date1904 = date1904
-        self.rows = rows
+        self.numbers = numbers  # each kept row's row number
         self.columns = columns
         self.lang = lang
         self.issues: dict[int, list[Issue]] = {}
-        self._picked = _pick_columns([cells for _, cells in rows], columns)
+        self._picked = _pick_columns(rows, columns)
 
     def raw(self, name: str) -> list[Any]:
         """The column's cells of the kept rows (None past a short row's end)."""
         picked = self._picked.get(name)
-        return [None] * len(self.rows) if picked is None else picked
+        return [None] * len(self.numbers) if picked is None else picked
 
     def issue(self, k: int, name: str, value: Any, message: str, expected: str,
               severity: Literal["error", "warning"] = "error") -> None:
         col = _COLUMN[name]
         self.issues.setdefault(k, []).append(Issue(
-            self.tab, self.rows[k][0], _header_name(col, self.lang), json_value(value), message,
+            self.tab, self.numbers[k], _header_name(col, self.lang), json_value(value), message,
             severity, expected))
 
     def text(self, name: str, required: bool) -> list[str]:
@@ -284,15 +284,9 @@ def _pick_columns(rows: list[list[Any]], indexes: dict[str, int]) -> dict[str, l
     per row, not the width of the sheet up to it.
     """
     shortest = min(map(len, rows), default=0)
-    inside = {name: i for name, i in indexes.items() if i < shortest}
-    picked: dict[str, list[Any]] = {}
-    if len(inside) > 1:  # the usual case: one C-level pass over the rows for every column
-        columns = zip(*map(itemgetter(*inside.values()), rows), strict=True)
-        picked = dict(zip(inside, map(list, columns), strict=True))
-    for name, i in indexes.items():
-        if name not in picked:
-            picked[name] = [cells[i] if len(cells) > i else None for cells in rows]
-    return picked
+    return {name: list(map(itemgetter(i), rows)) if i < shortest  # one C-level pass
+            else [cells[i] if len(cells) > i else None for cells in rows]
+            for name, i in indexes.items()}
 
 
 #: An issue a stage and status give a row: the field, the message and what was expected.
@@ -338,10 +332,22 @@ def _stage_and_status(stage_text: str, status_text: str, has_fa: bool,
 
 
 def _is_blank_row(cells: list[Any]) -> bool:
-    first = cells[0] if cells else None
-    if first is not None and (type(first) is not str or first.strip()):
-        return False  # the usual case: a Deal ID in the first column
     return all(v is None or (type(v) is str and not v.strip()) for v in cells)
+
+
+def _deal_rows(rows: Rows) -> tuple[list[int], list[list[Any]]]:
+    """The row numbers of the rows below the header that hold anything, and those rows."""
+    body = rows[1:]
+    first = [cells[0] if cells else "" for cells in body]
+    try:  # the usual case: text (a Deal ID, or "") in every row's first cell
+        filled = list(map(bool, map(str.strip, first)))
+    except TypeError:
+        filled = [not is_blank(v) for v in first]
+    if all(filled):  # nothing to leave out: the rows are not copied one by one
+        return list(range(2, len(body) + 2)), body
+    numbers = [n + 2 for n, (cells, quick) in enumerate(zip(body, filled, strict=True))
+               if quick or (cells and not _is_blank_row(cells))]
+    return numbers, [body[n - 2] for n in numbers]
 
 
 def parse_pipeline(tab: str, rows: Rows, lang: Lang,
@@ -369,8 +375,8 @@ def parse_pipeline(tab: str, rows: Rows, lang: Lang,
         if hint:
             raise BadHeader(f"{exc}{hint}") from None
         raise
-    kept = [(n + 2, r) for n, r in enumerate(rows[1:]) if r and not _is_blank_row(r)]
-    cells = _Cells(tab, kept, header, lang, date1904)
+    row_numbers, kept = _deal_rows(rows)
+    cells = _Cells(tab, row_numbers, kept, header, lang, date1904)
     deal_id = cells.text("deal_id", required=True)
     account = cells.text("account", required=True)
     owner = [o or NO_OWNER for o in cells.text("owner", required=False)]
@@ -413,7 +419,7 @@ def parse_pipeline(tab: str, rows: Rows, lang: Lang,
     numbers = {"value": value, "created": created, "first_appointment": fa_a,
                "next_step_date": next_step_date, "closed": closed_a}
     deals = pd.DataFrame({
-        "row": np.array([row for row, _ in kept], dtype=np.int64)[keep],
+        "row": np.array(row_numbers, dtype=np.int64)[keep],
         **{name: np.array(texts[name], dtype=object)[keep] for name in texts},
         "stage": stage_a[keep], "status": status_a[keep],
         **{name: np.asarray(numbers[name], dtype=np.float64)[keep] for name in numbers},
