@@ -338,7 +338,7 @@ def _is_blank_row(cells: list[Any]) -> bool:
 def _deal_rows(rows: Rows) -> tuple[list[int], list[list[Any]]]:
     """The row numbers of the rows below the header that hold anything, and those rows."""
     body = rows[1:]
-    first = [cells[0] if cells else "" for cells in body]
+    first: list[Any] = [cells[0] if cells else "" for cells in body]
     try:  # the usual case: text (a Deal ID, or "") in every row's first cell
         filled = list(map(bool, map(str.strip, first)))
     except TypeError:
