@@ -5,19 +5,30 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
 
 from sheets_funnel.backends import xlsx_package as pkg
-from sheets_funnel.cells import Heading, Money, NumberHeading, Percent, Ratio, column_letter
+from sheets_funnel.backends.xlsx import XlsxWorkbook
+from sheets_funnel.cells import Heading, Money, NumberHeading, Percent, Ratio, Rows, column_letter
+from sheets_funnel.model import Lang
+from sheets_funnel.refresh import refresh
+from sheets_funnel.sample import sample_deals
+from sheets_funnel.templates import build_workbook
 
 STYLES = pkg.Styles(date=2, percent=7, bold=5, money=1, ratio=8, tenths=9, bold_right=6)
 DAY = dt.date(2026, 6, 30)
 
 
-def one_cell_at_a_time(rows: list[list[object]]) -> tuple[str, str]:
+def one_cell_at_a_time(rows: list[list[object]],
+                       styles: pkg.Styles = STYLES) -> tuple[str, str]:
     """The same element written the simplest way: every cell by :func:`pkg.cell_xml`."""
     out, last, width = [], 0, 0
     for r, row in enumerate(rows, start=1):
-        cells = "".join(pkg.cell_xml(f"{column_letter(c)}{r}", value, STYLES)  # type: ignore[arg-type]
+        cells = "".join(pkg.cell_xml(f"{column_letter(c)}{r}", value, styles)  # type: ignore[arg-type]
                         for c, value in enumerate(row))
         if cells:
             out.append(f'<row r="{r}">{cells}</row>')
@@ -53,3 +64,44 @@ def test_a_short_tab_and_an_empty_one():
     rows: list[list[object]] = [[Heading("Title"), None, "as of", DAY], [], ["x", 1]]
     assert pkg.sheet_data_xml(rows, STYLES) == one_cell_at_a_time(rows)
     assert pkg.sheet_data_xml([], STYLES) == ("<sheetData></sheetData>", "A1:A1")
+
+
+def test_every_character_xml_forbids_is_dropped_and_no_other():
+    # the regular expression is the definition; the quicker byte test must agree with it on
+    # every character, in ASCII text and in text that is not
+    for code in [*range(0x10000), *range(0x10000, 0x110000, 251)]:
+        for text in (f"ab{chr(code)}", f"Ж{chr(code)}\t"):
+            assert pkg._xml_text(text) == pkg._ILLEGAL_XML.sub("", text).replace(
+                "&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"), hex(code)
+
+
+class CapturedWorkbook(XlsxWorkbook):
+    """A workbook file that keeps the owned tabs' rows each refresh writes."""
+
+    written: list[Mapping[str, Rows]]
+
+    def write(self, tabs: Mapping[str, Rows]) -> None:
+        self.written.append(tabs)
+        super().write(tabs)
+
+
+@pytest.mark.parametrize(("lang", "deals"), [("en", 17_000), ("ru", 1_500)])
+def test_the_owned_tabs_of_real_refreshes_are_written_as_cell_by_cell(
+        tmp_path: Path, lang: Lang, deals: int) -> None:
+    # a sample pipeline refreshed twice, a week apart: the Focus tab over several blocks of
+    # rows, the state tab's packed cells (tabs, line breaks, markup; Cyrillic in Russian),
+    # History with an earlier row, the Funnel tab's movement section
+    path = build_workbook(tmp_path / "p.xlsx", lang, sample_deals(deals, lang, DAY),
+                          {"sales_target": 40})
+    CapturedWorkbook.written = []
+    refresh(CapturedWorkbook(path), DAY - dt.timedelta(days=7))
+    refresh(CapturedWorkbook(path), DAY)
+    with zipfile.ZipFile(path) as zf:
+        styles = pkg.find_styles(zf.read("xl/styles.xml"))
+    assert styles.date is not None and styles.bold is not None
+    for tabs in CapturedWorkbook.written:
+        for rows in tabs.values():
+            assert pkg.sheet_data_xml(rows, styles) == one_cell_at_a_time(rows, styles)
+    focus, state = list(CapturedWorkbook.written[1].values())[1::2]
+    assert len(focus) > 4096 if lang == "en" else len(focus) > 100
+    assert len(state) > 3 and all("\t" in row[0] for row in state[2:])

@@ -11,9 +11,10 @@ import datetime as dt
 import math
 import posixpath
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import islice, zip_longest
+from operator import itemgetter
 from typing import Any
 from xml.etree import ElementTree as ET
 from xml.sax.saxutils import escape
@@ -213,11 +214,24 @@ def find_styles(styles_xml: bytes | None, date1904: bool = False) -> Styles:
 
 def _xml_text(text: str) -> str:
     """Text made safe for an XML element: markup escaped, characters XML forbids dropped."""
-    if not (text.isascii() and text.isprintable()):
+    if not (text.isascii() and text.isprintable()) and _has_illegal_xml(text):
         text = _ILLEGAL_XML.sub("", text)
     if "&" in text or "<" in text or ">" in text:
         text = escape(text)
     return text
+
+
+def _has_illegal_xml(text: str) -> bool:
+    """Whether the text holds a character XML forbids, found without a regular expression
+    (a packed state cell holds tens of thousands of characters, tabs and line breaks among
+    them): in UTF-8 the control characters are bytes no other character's encoding holds."""
+    if not text.isascii() and ("\ufffe" in text or "\uffff" in text):
+        return True
+    return bool(text.encode("utf-8", "surrogatepass").translate(None, _NOT_ILLEGAL_BYTES))
+
+
+#: Every byte but the control characters XML forbids (those :data:`_ILLEGAL_XML` drops).
+_NOT_ILLEGAL_BYTES = bytes(b for b in range(256) if b >= 0x20 or chr(b) in "\t\n\r")
 
 
 def _text_cell(ref: str, text: str, style: str = "") -> str:
@@ -288,9 +302,12 @@ def cell_xml(ref: str, value: Cell, styles: Styles) -> str:
 def sheet_data_xml(rows: Iterable[list[Cell]], styles: Styles) -> tuple[str, str]:
     """The ``<sheetData>`` element for the rows and the dimension ref they cover.
 
-    The rows are written a block at a time, column by column: what follows a cell's
-    reference is worked out once per distinct text, number or date of a column that holds
-    only one kind of value (a long tab repeats its names, labels and dates many times).
+    The rows are written a block at a time, column by column, as pieces of text laid side by
+    side in one list that is joined once: a cell is its column's opening, its row number and
+    what follows, each a string many cells share, so a cell costs no string of its own. What
+    follows a reference is worked out once per distinct text, number or date of a column
+    that holds only one kind of value (a long tab repeats its names, labels and dates many
+    times); a text needing no escaping is laid in as it is.
     """
     parts = ["<sheetData>"]
     letters: list[str] = []
@@ -301,18 +318,27 @@ def sheet_data_xml(rows: Iterable[list[Cell]], styles: Styles) -> tuple[str, str
     first = 0
     # the first row goes alone: its headings would make every column of a block mixed
     while block := list(islice(it, _BLOCK if first else 1)):
+        count = len(block)
+        refs = list(map(str, range(first + 1, first + count + 1)))
         columns = list(zip_longest(*block))
         while len(letters) < len(columns):
             letters.append(column_letter(len(letters)))
-        refs = [str(first + r) for r in range(1, len(block) + 1)]
-        cells = [_column_cells(letter, column, refs, styles, caches)
-                 for letter, column in zip(letters, columns, strict=False)]
-        for n, xml in enumerate(map("".join, zip(*cells, strict=True)) if cells else ()):
-            if xml:
-                parts.append(f'<row r="{refs[n]}">{xml}</row>')
-                last_row = first + n + 1
-                width = max(width, len(block[n]))
-        first += len(block)
+        pieces: list[Sequence[str]] = []
+        empty = set(range(count))  # the rows without a cell, as far as the columns tell
+        for letter, column in zip(letters, columns, strict=False):
+            cells, blanks = _column_pieces(letter, column, refs, styles, caches)
+            pieces += cells
+            empty = empty & blanks if empty else empty
+        filled = [n for n in range(count) if n not in empty] if empty else range(count)
+        if filled:
+            pieces[:0] = [_blanked([_ROW_OPEN] * count, empty), _blanked(refs, empty),
+                          _blanked([_ROW_MIDDLE] * count, empty)]
+            pieces.append(_blanked([_ROW_CLOSE] * count, empty))
+            parts.append(_laid_side_by_side(pieces, count))
+            last_row = first + filled[-1] + 1
+            width = max(width, max(len(block[n]) for n in filled) if empty else
+                        max(map(len, block)))
+        first += count
     parts.append("</sheetData>")
     dimension = f"A1:{column_letter(max(width, 1) - 1)}{max(last_row, 1)}"
     return "".join(parts), dimension
@@ -324,40 +350,101 @@ _BLOCK = 4096
 _REMEMBERED = frozenset({str, int, float, dt.date})
 #: Texts at least this long are not remembered (sentences are, packed state lines are not).
 _CACHED_TEXT = 1000
+_ROW_OPEN, _ROW_MIDDLE, _ROW_CLOSE = '<row r="', '">', "</row>"
+#: What comes between a text cell's reference and its text, and after it; with the text's
+#: spaces kept as they are (leading or trailing spaces).
+_TEXT, _KEPT_TEXT = '" t="inlineStr"><is><t>', '" t="inlineStr"><is><t xml:space="preserve">'
+_TEXT_END = "</t></is></c>"
 
 
-def _column_cells(letter: str, values: tuple[Cell, ...], refs: list[str], styles: Styles,
-                  caches: dict[type, dict[Any, str]]) -> list[str]:
-    """Each cell of one column of a block of rows ("" for none)."""
+def _laid_side_by_side(pieces: list[Sequence[str]], count: int) -> str:
+    """The pieces of each of ``count`` rows, one list per piece, joined row after row."""
+    stride = len(pieces)
+    flat: list[str] = [""] * (stride * count)
+    for n, piece in enumerate(pieces):
+        flat[n::stride] = piece
+    return "".join(flat)
+
+
+def _blanked(items: list[str], blanks: set[int]) -> list[str]:
+    """The items with those at ``blanks`` emptied (a copy when any is)."""
+    if not blanks:
+        return items
+    items = items.copy()
+    for n in blanks:
+        items[n] = ""
+    return items
+
+
+def _column_pieces(letter: str, values: tuple[Cell, ...], refs: list[str], styles: Styles,
+                   caches: dict[type, dict[Any, str]]) -> tuple[list[Sequence[str]], set[int]]:
+    """The pieces of each cell of one column of a block of rows (one list per piece), and
+    the rows where the column has no cell."""
+    count = len(values)
+    opening = f'<c r="{letter}'
     kinds = set(map(type, values))
     kinds.discard(type(None))
     kind = kinds.pop() if len(kinds) == 1 else None
-    if kind is str and _plain_texts("".join(filter(None, values))):  # type: ignore[arg-type]
-        # no markup, no white space but spaces, none doubled: only the ends need a look
-        return [(f'<c r="{letter}{ref}" t="inlineStr"><is><t>{value}</t></is></c>'
-                 if value[0] != " " != value[-1]  # type: ignore[index]
-                 else f'<c r="{letter}{ref}"{_inline_text(value)}') if value else ""  # type: ignore[arg-type]
-                for ref, value in zip(refs, values, strict=False)]
-    if kind not in _REMEMBERED:
-        return [f'<c r="{letter}{ref}"{tail}' if (tail := _tail(value, styles)) else ""
-                for ref, value in zip(refs, values, strict=False)]
-    cache = caches.setdefault(kind, {None: "", "": ""})
-    return [f'<c r="{letter}{ref}"{tail}' if (
-        tail := cache[value] if value in cache else _remember(value, styles, cache)) else ""
-        for ref, value in zip(refs, values, strict=False)]
+    if kind is str:
+        texts: list[str] = list(filter(None, values))  # type: ignore[arg-type]
+        if _plain_texts("".join(texts)):
+            return _text_pieces(opening, values, texts, refs)  # type: ignore[arg-type]
+    if kind in _REMEMBERED:
+        cache = caches.setdefault(kind, {None: "", "": ""})
+        tails: list[str] = list(map(cache.get, values))  # type: ignore[arg-type]
+        if None in tails:  # values not met before
+            for value in set(values).difference(cache):
+                _remember(value, styles, cache)
+            tails = list(map(cache.get, values))  # type: ignore[arg-type]
+            if None in tails:  # a NaN or a long text, never remembered
+                tails = [_quoted_tail(value, styles) if tail is None else tail
+                         for tail, value in zip(tails, values, strict=True)]
+    else:
+        tails = [_quoted_tail(value, styles) for value in values]
+    blanks = {n for n, tail in enumerate(tails) if not tail} if "" in tails else set()
+    return [_blanked([opening] * count, blanks), _blanked(refs, blanks), tails], blanks
+
+
+def _text_pieces(opening: str, values: tuple[str | None, ...], texts: list[str],
+                 refs: list[str]) -> tuple[list[Sequence[str]], set[int]]:
+    """:func:`_column_pieces` for texts needing no escaping and no marking of their spaces
+    but at their ends: only the ends need a look."""
+    count = len(values)
+    blanks = set() if len(texts) == count else {n for n, value in enumerate(values) if not value}
+    middles = [_TEXT] * count
+    if " " in set(map(itemgetter(0), texts)) or " " in set(map(itemgetter(-1), texts)):
+        for n, value in enumerate(values):
+            if value and (value[0] == " " or value[-1] == " "):
+                middles[n] = _KEPT_TEXT
+    cells: Sequence[str] = [value or "" for value in values] if blanks else values  # type: ignore[assignment]
+    return [_blanked([opening] * count, blanks), _blanked(refs, blanks),
+            _blanked(middles, blanks), cells, _blanked([_TEXT_END] * count, blanks)], blanks
 
 
 def _plain_texts(text: str) -> bool:
     """True when text needs no escaping and no marking of its spaces anywhere but its ends."""
-    return text.isprintable() and not ("&" in text or "<" in text or ">" in text
-                                       or "  " in text)
+    if text.isascii():  # no control character and no markup: nothing left of it but these
+        plain = not text.encode("ascii").translate(None, _PLAIN_ASCII)
+    else:
+        plain = text.isprintable() and not ("&" in text or "<" in text or ">" in text)
+    return plain and "  " not in text
+
+
+#: The ASCII characters a text can hold as they are: the printable ones but markup.
+_PLAIN_ASCII = bytes(c for c in range(0x20, 0x7f) if chr(c) not in "&<>")
 
 
 def _remember(value: Cell, styles: Styles, cache: dict[Any, str]) -> str:
-    tail = _tail(value, styles)
+    tail = _quoted_tail(value, styles)
     if value == value and not (type(value) is str and len(value) >= _CACHED_TEXT):
         cache[value] = tail  # a NaN is never found again, a long text rarely
     return tail
+
+
+def _quoted_tail(value: Cell, styles: Styles) -> str:
+    """What follows a cell's reference from its closing quote on ("" for no cell)."""
+    tail = _tail(value, styles)
+    return '"' + tail if tail else ""
 
 
 def _tail(value: Cell, styles: Styles) -> str:
