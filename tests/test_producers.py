@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import zipfile
-import zlib
 from pathlib import Path
 
 import producers
 import pytest
 from conftest import libreoffice_tabs
 
-from sheets_funnel.backends import xlsx_package
+from sheets_funnel.backends import xlsx_check, xlsx_package, zipraw
 from sheets_funnel.backends.xlsx import XlsxWorkbook
 from sheets_funnel.backends.xlsx_check import RewriteFailed, check_package, check_parts
 from sheets_funnel.refresh import refresh
@@ -149,27 +148,61 @@ def test_the_check_finds_a_package_a_spreadsheet_cannot_open(tmp_path, change, p
         check_package(str(path), "bad.xlsx", {})
 
 
-def test_the_check_reads_each_rewritten_part_back_as_the_data_that_was_checked(tmp_path):
+def test_the_check_finds_each_rewritten_part_as_the_data_that_was_checked(tmp_path):
     parts = producers.excel_windows()
     part = "xl/worksheets/sheet1.xml"
-    path = tmp_path / "stored.xlsx"
-    with zipfile.ZipFile(path, "w") as zf:  # stored: the part's bytes lie in the file as they are
+    entry = zipraw.deflate(parts[part])
+    path = tmp_path / "rewritten.xlsx"
+    with path.open("wb") as out:
+        writer = zipraw.RawZipWriter(out)
         for name, data in parts.items():
-            zf.writestr(name, data)
-    crc = zlib.crc32(parts[part])
-    check_package(str(path), "stored.xlsx", {part: crc})
-    with pytest.raises(RewriteFailed, match=f"{part} is not the part that was checked"):
-        check_package(str(path), "stored.xlsx", {part: crc ^ 1})
+            if name == part:
+                writer.add_deflated(name, entry)
+            else:
+                writer.add(name, data)
+        writer.close()
+    check_package(str(path), "rewritten.xlsx", {part: entry})
+    # other data (one more space), or the same data compressed otherwise, is not the part
+    for other in (zipraw.deflate(parts[part] + b" "), zipraw.deflate(parts[part], 9)):
+        assert other.packed != entry.packed
+        with pytest.raises(RewriteFailed, match=f"{part} is not the part that was checked"):
+            check_package(str(path), "rewritten.xlsx", {part: other})
     with zipfile.ZipFile(path) as zf:
         info = zf.getinfo(part)
     raw = bytearray(path.read_bytes())
     start = info.header_offset + 30 + len(part) + len(info.extra)  # after the local header
-    assert raw[start:start + info.file_size] == parts[part]
-    raw[start + info.file_size // 2] ^= 0x20  # one bit damaged on the way to the disk
+    assert raw[start:start + info.compress_size] == entry.packed
+    raw[start + info.compress_size // 2] ^= 0x20  # one bit damaged on the way to the disk
     path.write_bytes(bytes(raw))
-    with pytest.raises(RewriteFailed, match=f"stored.xlsx: the rewritten workbook did not pass "
-                                            f"its check \\(Bad CRC-32 for file '{part}'\\)"):
-        check_package(str(path), "stored.xlsx", {part: crc})
+    with pytest.raises(RewriteFailed, match=f"rewritten.xlsx: the rewritten workbook did not "
+                                            f"pass its check \\({part} is not the part that "
+                                            f"was checked\\)"):
+        check_package(str(path), "rewritten.xlsx", {part: entry})
+
+
+def test_a_part_is_written_only_when_its_compressed_data_inflates_back_to_it(monkeypatch):
+    # three megabytes, so the comparison runs over several of its one-megabyte steps
+    data = b"".join(b'<row r="%d"><c r="A%d"><v>%d</v></c></row>' % (n, n, n * 7)
+                    for n in range(80_000))
+    assert len(data) > 3 << 20
+    entry = zipraw.deflate(data)
+    assert zipraw.inflates_to(entry, data)
+    assert not zipraw.inflates_to(entry, data[:-1] + b"!")  # one byte differs at the end
+    assert not zipraw.inflates_to(entry, data + b" ")  # the data is longer
+    assert not zipraw.inflates_to(entry, data[:-1])  # or shorter
+    assert not zipraw.inflates_to(entry._replace(packed=entry.packed[:-5]), data)  # cut short
+    assert not zipraw.inflates_to(entry._replace(packed=entry.packed + b"\0"), data)  # trailing
+    damaged = bytearray(entry.packed)
+    damaged[len(damaged) // 2] ^= 0xFF
+    assert not zipraw.inflates_to(entry._replace(packed=bytes(damaged)), data)
+    assert xlsx_check.deflate_checked("x.xlsx", "xl/worksheets/sheet9.xml", data) == entry
+    # a compressor that loses a byte: the part is refused before anything is written
+    monkeypatch.setattr(xlsx_check, "deflate",
+                        lambda data: zipraw.deflate(data[:len(data) // 2] + data[-1:]))
+    with pytest.raises(RewriteFailed, match=r"x.xlsx: the rewritten workbook did not pass its "
+                                            r"check \(xl/worksheets/sheet9.xml does not inflate "
+                                            r"back to the data that was checked\)"):
+        xlsx_check.deflate_checked("x.xlsx", "xl/worksheets/sheet9.xml", data)
 
 
 def test_a_large_part_is_checked_whole_across_its_megabytes():

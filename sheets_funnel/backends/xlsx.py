@@ -27,7 +27,7 @@ from ..cells import Rows
 from ..errors import NotAWorkbook, WorkbookLocked, WorkbookUnusable
 from . import sparse_columns, xlsx_check, xlsx_file, xlsx_sheet_scan
 from . import xlsx_package as pkg
-from .zipraw import RawZipWriter, deflate
+from .zipraw import RawZipWriter
 
 SUPPORTED = (".xlsx", ".xlsm")
 #: The kinds of tab the reader (calamine) accepts; a workbook with others is read from a copy.
@@ -304,14 +304,17 @@ class XlsxWorkbook:
 
     def _swap(self, zf: zipfile.ZipFile, raw: Any, replaced: dict[str, bytes],
               dropped: set[str]) -> None:
+        label = self.path.name
+        deflate = xlsx_check.deflate_checked
         if _spare_core():  # deflated on another core while they are checked here
             with ThreadPoolExecutor(1, "deflate") as pool:
-                jobs = {name: pool.submit(deflate, data) for name, data in replaced.items()}
-                xlsx_check.check_parts(self.path.name, replaced)
+                jobs = {name: pool.submit(deflate, label, name, data)
+                        for name, data in replaced.items()}
+                xlsx_check.check_parts(label, replaced)
                 entries = {name: job.result() for name, job in jobs.items()}
         else:
-            xlsx_check.check_parts(self.path.name, replaced)
-            entries = {name: deflate(data) for name, data in replaced.items()}
+            xlsx_check.check_parts(label, replaced)
+            entries = {name: deflate(label, name, data) for name, data in replaced.items()}
 
         def write(out: BinaryIO) -> None:
             writer = RawZipWriter(out)
@@ -331,8 +334,7 @@ class XlsxWorkbook:
             writer.close()
 
         def verify(name: str) -> None:
-            xlsx_check.check_package(name, self.path.name,
-                                     {part: entry.crc for part, entry in entries.items()})
+            xlsx_check.check_package(name, label, entries)
 
         xlsx_file.replace_atomically(self.path, write, verify)
 

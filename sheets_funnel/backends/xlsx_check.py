@@ -1,10 +1,11 @@
 """The check a rewritten workbook passes before it takes the old file's place.
 
-Every part the refresh wrote must be well-formed XML: it is checked before it is written.
-Then the new package is opened again from the temporary file, as a spreadsheet would open
-it: the zip must be readable, each rewritten part must read back whole as the very data that
-was checked (its CRC-32), and every tab of the workbook must lead to a part that is in the
-package and has a content type. A check that fails keeps the old file and says what is wrong.
+Every part the refresh wrote must be well-formed XML: it is checked before it is written,
+and its compressed data must inflate back to exactly that XML. Then the new package is opened
+again from the temporary file, as a spreadsheet would open it: the zip must be readable, each
+rewritten part must lie in it as that very compressed data (byte for byte, with its CRC-32
+and sizes), and every tab of the workbook must lead to a part that is in the package and has
+a content type. A check that fails keeps the old file and says what is wrong.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from xml.parsers import expat
 
 from ..errors import SheetsFunnelError
 from . import xlsx_package as pkg
+from .zipraw import Deflated, deflate, inflates_to, stored_bytes
 
 
 class RewriteFailed(SheetsFunnelError):
@@ -44,9 +46,17 @@ def check_parts(label: str, parts: Mapping[str, bytes]) -> None:
 _STEP = 1 << 20
 
 
-def check_package(path: str, label: str, rewritten: Mapping[str, int]) -> None:
+def deflate_checked(label: str, part: str, data: bytes) -> Deflated:
+    """The part's data deflated; RewriteFailed unless it inflates back to the same data."""
+    entry = deflate(data)
+    if not inflates_to(entry, data):
+        raise _failed(label, f"{part} does not inflate back to the data that was checked")
+    return entry
+
+
+def check_package(path: str, label: str, rewritten: Mapping[str, Deflated]) -> None:
     """Raise RewriteFailed unless the package at ``path`` opens with every tab resolvable and
-    each rewritten part (name → CRC-32 of its checked data) reads back as that data."""
+    each rewritten part (name → its checked data deflated) lies in it as that entry."""
     try:
         _check(path, rewritten)
     except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError,
@@ -59,15 +69,15 @@ def _failed(label: str, problem: str) -> RewriteFailed:
                          "the file was not changed")
 
 
-def _check(path: str, rewritten: Mapping[str, int]) -> None:
-    with zipfile.ZipFile(path) as zf:
+def _check(path: str, rewritten: Mapping[str, Deflated]) -> None:
+    with zipfile.ZipFile(path) as zf, open(path, "rb") as raw:
         names = set(zf.namelist())
-        for part, crc in rewritten.items():
-            if crc != zf.getinfo(part).CRC:
+        for part, entry in rewritten.items():
+            info = zf.getinfo(part)
+            if ((info.CRC, info.file_size, info.compress_type) != (
+                    entry.crc, entry.size, zipfile.ZIP_DEFLATED)
+                    or stored_bytes(info, raw) != entry.packed):
                 raise ValueError(f"{part} is not the part that was checked")
-            with zf.open(part) as entry:  # reading it whole checks its CRC against the data
-                while entry.read(1 << 24):
-                    pass
         types = ET.fromstring(zf.read("[Content_Types].xml"))
         overrides = {(e.get("PartName") or "").lstrip("/").lower() for e in types
                      if pkg.local_name(e.tag) == "Override"}

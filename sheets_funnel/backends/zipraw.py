@@ -34,6 +34,28 @@ def deflate(data: bytes, level: int = 3) -> Deflated:
     return Deflated(compressor.compress(data) + compressor.flush(), zlib.crc32(data), len(data))
 
 
+def inflates_to(entry: Deflated, data: bytes) -> bool:
+    """Whether the entry inflates back to exactly ``data`` (a megabyte at a time, so no
+    second copy of a large part is held; zlib lets other threads run meanwhile)."""
+    inflater = zlib.decompressobj(-15)
+    done, pending = 0, entry.packed
+    try:
+        while not inflater.eof:
+            chunk = inflater.decompress(pending, _STEP)
+            if not chunk and inflater.unconsumed_tail == pending:
+                return False  # the stream ends short of its end
+            if data[done:done + len(chunk)] != chunk:
+                return False
+            done += len(chunk)
+            pending = inflater.unconsumed_tail
+    except zlib.error:
+        return False
+    return done == len(data) == entry.size and not inflater.unused_data
+
+
+_STEP = 1 << 20
+
+
 class RawZipWriter:
     """Writes a zip archive from raw copies of another archive's entries and new ones."""
 
@@ -102,18 +124,23 @@ class RawZipWriter:
         self._out.write(_END.pack(b"PK\x05\x06", 0, 0, count, count, size, start, 0))
 
 
+def stored_bytes(info: zipfile.ZipInfo, raw: BinaryIO) -> bytes:
+    """One entry's data as it lies in ``raw`` (the archive's file): compressed, if it is."""
+    raw.seek(info.header_offset)
+    fields = _LOCAL.unpack(raw.read(_LOCAL.size))
+    if fields[0] != b"PK\x03\x04":
+        raise zipfile.BadZipFile(f"bad local header for {info.filename!r}")
+    raw.seek(fields[9] + fields[10], 1)  # skip the name and extra fields
+    return raw.read(info.compress_size)
+
+
 def read_entry(source: zipfile.ZipFile, info: zipfile.ZipInfo, raw: BinaryIO) -> bytes:
     """One entry's bytes, inflated in one step from ``raw`` (the archive's file) and checked
     against its CRC-32 (quicker than :meth:`zipfile.ZipFile.read` for a large part)."""
     if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED,
                                                           zipfile.ZIP_DEFLATED):
         return source.read(info)  # encrypted or another method: zipfile says what is wrong
-    raw.seek(info.header_offset)
-    fields = _LOCAL.unpack(raw.read(_LOCAL.size))
-    if fields[0] != b"PK\x03\x04":
-        raise zipfile.BadZipFile(f"bad local header for {info.filename!r}")
-    raw.seek(fields[9] + fields[10], 1)  # skip the name and extra fields
-    data = raw.read(info.compress_size)
+    data = stored_bytes(info, raw)
     if info.compress_type == zipfile.ZIP_DEFLATED:
         data = zlib.decompress(data, -15, max(info.file_size, 1))
     if len(data) != info.file_size or zlib.crc32(data) != info.CRC:
