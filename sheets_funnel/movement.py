@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from itertools import repeat
 from typing import Any, Literal, NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from .cells import Cell, Heading, Rows, as_text, from_serial, parse_date
@@ -51,12 +52,91 @@ class DealState(NamedTuple):
     status: DealStatus
 
 
-@dataclass(frozen=True)
-class Snapshot:
-    """Every deal's state at one refresh, keyed by :func:`deal_key`, in Pipeline order."""
+class StateColumns(NamedTuple):
+    """The deals of a snapshot as columns, one place per deal, in Pipeline order."""
 
-    as_of: dt.date | None
-    deals: Mapping[str, DealState]
+    keys: list[str]
+    ids: list[str]
+    accounts: list[str]
+    owners: list[str]
+    stages: list[Any]
+    statuses: list[Any]
+
+
+class Snapshot:
+    """Every deal's state at one refresh, keyed by :func:`deal_key`, in Pipeline order.
+
+    A snapshot a refresh makes holds its deals as columns (a pipeline's every deal, with no
+    object per deal); ``deals`` gives them as :class:`DealState` values by key, made when
+    first asked for.
+    """
+
+    __slots__ = ("_columns", "_deals", "_matched", "_places", "as_of")
+
+    def __init__(self, as_of: dt.date | None, deals: Mapping[str, DealState]) -> None:
+        self.as_of = as_of
+        self._deals: Mapping[str, DealState] | None = deals
+        self._columns: StateColumns | None = None
+        self._places: dict[str, int] | None = None
+        #: The place of each of this snapshot's deals in another snapshot, and that one.
+        self._matched: tuple[Snapshot, np.ndarray] | None = None
+
+    @classmethod
+    def of_columns(cls, as_of: dt.date | None, columns: StateColumns) -> Snapshot:
+        """The snapshot of deals given as columns. A key given twice keeps its first place
+        and its last state, as a dict of the deals in order would."""
+        places = dict(zip(columns.keys, range(len(columns.keys)), strict=True))
+        if len(places) < len(columns.keys):
+            kept = list(places.values())
+            columns = StateColumns(*([column[n] for n in kept] for column in columns))
+            places = dict(zip(columns.keys, range(len(kept)), strict=True))
+        snap = cls(as_of, {})
+        snap._deals, snap._columns, snap._places = None, columns, places
+        return snap
+
+    @property
+    def deals(self) -> Mapping[str, DealState]:
+        """Each deal's state by its key."""
+        if self._deals is None:
+            c = self.columns
+            self._deals = dict(zip(c.keys, _states(c.ids, c.accounts, c.owners, c.stages,
+                                                   c.statuses), strict=True))
+        return self._deals
+
+    @property
+    def columns(self) -> StateColumns:
+        """The deals as columns."""
+        if self._columns is None:
+            deals = self._deals or {}
+            fields = [list(f) for f in zip(*deals.values(), strict=True)] or [[]] * 5
+            self._columns = StateColumns(list(deals), *fields)
+        return self._columns
+
+    def state(self, place: int) -> DealState:
+        """The deal at a place of the columns."""
+        c = self.columns
+        return DealState(c.ids[place], c.accounts[place], c.owners[place], c.stages[place],
+                         c.statuses[place])
+
+    def places(self) -> dict[str, int]:
+        """Each key's place in the columns."""
+        if self._places is None:
+            keys = self.columns.keys
+            self._places = dict(zip(keys, range(len(keys)), strict=True))
+        return self._places
+
+    def __len__(self) -> int:
+        return len(self.columns.keys)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Snapshot):
+            return NotImplemented
+        return self.as_of == other.as_of and dict(self.deals) == dict(other.deals)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Snapshot({self.as_of!r}, {dict(self.deals)!r})"
 
 
 @dataclass(frozen=True)
@@ -101,14 +181,14 @@ def snapshot(deals: pd.DataFrame, as_of: dt.date) -> Snapshot:
     statuses = deals["status"].tolist()
     if not _STATUSES.keys() >= set(statuses):
         statuses = [_STATUSES.get(str(s).lower(), "open") for s in statuses]
-    states = _states(ids, deals["account"].tolist(), deals["owner"].tolist(),
-                     deals["stage"].tolist(), statuses)
-    return Snapshot(as_of, dict(zip(_keys(ids), states, strict=True)))
+    return Snapshot.of_columns(as_of, StateColumns(
+        _keys(ids), ids, deals["account"].tolist(), deals["owner"].tolist(),
+        deals["stage"].tolist(), statuses))
 
 
 def _keys(ids: Iterable[str]) -> list[str]:
     """The :func:`deal_key` of each Deal ID."""
-    return [i.strip().casefold() for i in ids]
+    return list(map(str.casefold, map(str.strip, ids)))
 
 
 def _states(*columns: Iterable[Any]) -> Iterator[DealState]:
@@ -145,27 +225,46 @@ def compare(previous: Snapshot | None, current: Snapshot,
     ``listed`` holds the keys of every Deal ID still in the Pipeline, valid or not: a deal
     missing from ``current`` but still listed was left out for a data problem, not removed.
     Moves are ordered by kind (:data:`KINDS`), then by the deal's place in the Pipeline.
+    Only deals whose stage or status changed are looked at one by one (a daily refresh of a
+    large pipeline moves few of its deals).
     """
     if previous is None:
         return Movement(None, (), first=True)
+    places = _places_in(previous, current)
+    known = places >= 0
+    changed = ~known
+    if known.any():
+        before, after = previous.columns, current.columns
+        at = places[known]
+        changed[known] = ((_objects(before.stages)[at] != _objects(after.stages)[known])
+                          | (_objects(before.statuses)[at] != _objects(after.statuses)[known]))
     moves: list[Move] = []
-    earlier = previous.deals.get
-    for key, after in current.deals.items():
-        before = earlier(key)
-        if before is None:
-            moves.append(Move("new", None, after))
-        elif before != after:  # a deal unchanged did not move
-            kind = classify(before, after)
-            if kind is not None:
-                moves.append(Move(kind, before, after))
-    gone = previous.deals.keys() - current.deals.keys()
+    for n, place in zip(np.flatnonzero(changed).tolist(), places[changed].tolist(),
+                        strict=True):
+        after_state = current.state(n)
+        if place < 0:
+            moves.append(Move("new", None, after_state))
+            continue
+        before_state = previous.state(place)
+        kind = classify(before_state, after_state)
+        if kind is not None:
+            moves.append(Move(kind, before_state, after_state))
+    gone = _gone(previous, current)
     if gone:
-        gone -= set(listed)
-        moves += [Move("removed", before, None) for key, before in previous.deals.items()
-                  if key in gone]
+        keys, kept = previous.columns.keys, set(listed)
+        moves += [Move("removed", previous.state(place), None) for place in gone
+                  if keys[place] not in kept]
     order = {kind: n for n, kind in enumerate(KINDS)}
     moves.sort(key=lambda move: order[move.kind])  # stable: Pipeline order within a kind
     return Movement(previous.as_of, tuple(moves))
+
+
+def missing(previous: Snapshot | None, current: Snapshot) -> list[str]:
+    """The keys of the deals of ``previous`` that ``current`` does not hold, in order."""
+    if previous is None:
+        return []
+    keys = previous.columns.keys
+    return [keys[place] for place in _gone(previous, current)]
 
 
 def carry_forward(previous: Snapshot | None, current: Snapshot,
@@ -174,12 +273,41 @@ def carry_forward(previous: Snapshot | None, current: Snapshot,
     Pipeline but left out of this refresh for a data problem."""
     if previous is None:
         return current
-    left_out = (previous.deals.keys() - current.deals.keys()) & set(listed)
+    gone = _gone(previous, current)
+    if not gone:
+        return current
+    kept = set(listed)
+    keys = previous.columns.keys
+    left_out = [place for place in gone if keys[place] in kept]
     if not left_out:
         return current
-    kept = dict(current.deals)
-    kept.update((key, before) for key, before in previous.deals.items() if key in left_out)
-    return Snapshot(current.as_of, kept)
+    return Snapshot.of_columns(current.as_of, StateColumns(*(
+        now + [before[place] for place in left_out]
+        for now, before in zip(current.columns, previous.columns, strict=True))))
+
+
+def _places_in(previous: Snapshot, current: Snapshot) -> np.ndarray:
+    """The place of each deal of ``current`` in ``previous`` (-1 where it is new)."""
+    if current._matched is not None and current._matched[0] is previous:
+        return current._matched[1]
+    keys = current.columns.keys
+    places = np.fromiter(map(previous.places().get, keys, repeat(-1)), dtype=np.intp,
+                         count=len(keys))
+    current._matched = (previous, places)
+    return places
+
+
+def _gone(previous: Snapshot, current: Snapshot) -> list[int]:
+    """The places of the deals of ``previous`` that ``current`` does not hold, in order."""
+    places = _places_in(previous, current)
+    seen = np.zeros(len(previous), dtype=bool)
+    seen[places[places >= 0]] = True
+    return np.flatnonzero(~seen).tolist()
+
+
+def _objects(values: list[Any]) -> np.ndarray:
+    """The values as an array of objects, compared as Python compares them."""
+    return np.fromiter(values, dtype=object, count=len(values))
 
 
 def listed_ids(tab: str, rows: Rows, lang: Lang, names: OwnNames | None = None) -> set[str]:
@@ -224,7 +352,7 @@ def _unescape(match: re.Match[str]) -> str:
     return _UNESCAPES.get(code, code)
 
 
-def _column(texts: tuple[str, ...]) -> Iterable[str]:
+def _column(texts: list[str]) -> Iterable[str]:
     """One field of every state line, escaped where needed (most columns need nothing)."""
     joined = "".join(texts)
     if joined.isascii() and joined.isprintable() and "\\" not in joined:
@@ -249,9 +377,9 @@ def state_rows(state: Snapshot) -> Rows:
     nothing, and no cell ever exceeds a spreadsheet's limit.
     """
     rows: Rows = [[Heading(_AS_OF), state.as_of, _NOTE], [Heading(_HEADER_PACKED)]]
-    if not state.deals:
+    if not len(state):
         return rows
-    ids, accounts, owners, stages, statuses = zip(*state.deals.values(), strict=True)
+    _, ids, accounts, owners, stages, statuses = state.columns
     ends: list[Any] = list(map(_ENDS.get, zip(stages, statuses, strict=True)))
     if None in ends or not {int} >= set(map(type, stages)):  # not a stage number 0-5
         ends = [f"{stage}\t{'1' if status == 'lost' else ''}"
@@ -337,13 +465,17 @@ def read_state(rows: Rows, date1904: bool = False) -> Snapshot | None:
     escaped = bool(rows[1]) and _ESCAPED_MARK in as_text(rows[1][0])
     texts = ["".join(c for c in row if type(c) is str) if len(row) > 1 and escaped else row[0]
              for row in rows[2:] if row and type(row[0]) is str]
-    split = [line.split("\t") for line in "\n".join(texts).split("\n")]
-    # Deal ID, Account, Owner, Stage and Lost; a line cut short of Lost is not lost
-    lines = split if set(map(len, split)) == {5} else [
-        f if len(f) == 5 else [*f[:4], f[4] if len(f) > 4 else ""] for f in split if len(f) >= 4]
-    if not lines:
-        return Snapshot(as_of, {})
-    ids, accounts, owners, stage_texts, lost_marks = zip(*lines, strict=True)
+    text = "\n".join(texts)
+    lines = text.split("\n")
+    if set(map(str.count, lines, repeat("\t"))) == {4}:  # Deal ID, Account, Owner, Stage, Lost
+        fields = text.replace("\n", "\t").split("\t")  # no list per line
+        ids, accounts, owners, stage_texts, lost_marks = (fields[n::5] for n in range(5))
+    else:  # a line cut short of Lost is not lost; one cut shorter cannot be read
+        split = [f if len(f) == 5 else [*f[:4], f[4] if len(f) > 4 else ""]
+                 for f in map(str.split, lines, repeat("\t")) if len(f) >= 4]
+        if not split:
+            return Snapshot(as_of, {})
+        ids, accounts, owners, stage_texts, lost_marks = map(list, zip(*split, strict=True))
     if escaped:
         ids, accounts, owners = map(_unescaped, (ids, accounts, owners))
     stages: list[Any] = list(map(_STAGE_TEXT.get, stage_texts))
@@ -354,19 +486,19 @@ def read_state(rows: Rows, date1904: bool = False) -> Snapshot | None:
         statuses = ["lost" if lost and lost.strip() in _LOST_MARKS else "won"
                     if stage == CLOSED else "open"
                     for stage, lost in zip(stages, lost_marks, strict=True)]
-    keys = _keys(ids)
-    deals: Iterable[tuple[str, DealState]] = zip(
-        keys, _states(ids, accounts, owners, stages, statuses), strict=True)
-    if None in stages or "" in keys:  # lines that cannot be read are skipped
-        deals = ((key, deal) for key, deal in deals if key and deal.stage is not None)
-    return Snapshot(as_of, dict(deals))
+    columns = StateColumns(_keys(ids), ids, accounts, owners, stages, statuses)
+    if None in stages or "" in columns.keys:  # lines that cannot be read are skipped
+        kept = [n for n, (key, stage) in enumerate(zip(columns.keys, stages, strict=True))
+                if key and stage is not None]
+        columns = StateColumns(*([column[n] for n in kept] for column in columns))
+    return Snapshot.of_columns(as_of, columns)
 
 
-def _unescaped(fields: tuple[str, ...]) -> tuple[str, ...]:
+def _unescaped(fields: list[str]) -> list[str]:
     """One field of every state line as it was before :func:`_field`."""
     if "\\" not in "".join(fields):
         return fields
-    return tuple(map(_unfield, fields))
+    return list(map(_unfield, fields))
 
 
 _LOST_MARKS = frozenset({"1", "True", "Lost", "lost"})

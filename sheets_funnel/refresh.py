@@ -92,7 +92,10 @@ def _refresh(backend: Backend, day: dt.date, dry_run: bool, adopt_tabs: bool) ->
     result.warnings.extend(hidden_warnings(backend, tabs.pipeline, parsed.deals["row"]))
     previous = moves.read_state(data.get(tabs.state, []), date1904)
     current = moves.snapshot(parsed.deals, day)
-    listed = moves.listed_ids(tabs.pipeline, data.get(tabs.pipeline, []), lang, parsed.names)
+    # the Deal IDs still listed matter only for deals the previous refresh had and this one
+    # has not (left out for a data problem, or removed)
+    listed = (moves.listed_ids(tabs.pipeline, data.get(tabs.pipeline, []), lang, parsed.names)
+              if moves.missing(previous, current) else set())
     movement = moves.compare(previous, current, listed)
     written: list[str] = []
     if not dry_run:

@@ -273,3 +273,67 @@ def test_no_movement_says_so():
     same = snap(BEFORE, deal("A", 1))
     rows = render_movement(compare(same, snap(NOW, deal("A", 1))), "en")
     assert [row[1] for row in rows[2:9]] == [0] * 7 and rows[9] == ["no deal moved"]
+
+
+def moves_one_deal_at_a_time(previous: dict[str, DealState], current: dict[str, DealState],
+                             listed: set[str]) -> list[tuple[str, DealState | None,
+                                                             DealState | None]]:
+    """The moves worked out the simplest way: every deal of both refreshes looked at."""
+    moves = []
+    for key, after in current.items():
+        before = previous.get(key)
+        if before is None:
+            moves.append(("new", None, after))
+        elif (kind := classify(before, after)) is not None:
+            moves.append((kind, before, after))
+    moves += [("removed", before, None) for key, before in previous.items()
+              if key not in current and key not in listed]
+    order = ["advanced", "slipped", "won", "lost", "new", "removed", "reopened"]
+    return sorted(moves, key=lambda move: order.index(move[0]))
+
+
+def test_a_large_pipeline_moves_as_one_deal_at_a_time_gives():
+    # 6,000 deals; between the refreshes some advance, slip, are won, lost or reopened, some
+    # change only their account, some are new, some removed, some left out for a data
+    # problem (still listed); the saved state repeats one deal (an edit by hand)
+    rng = np.random.default_rng(11)
+    statuses = ["open", "won", "lost"]
+    before: dict[str, DealState] = {}
+    for n in range(6_000):
+        stage = int(rng.integers(0, 6))
+        status = "won" if stage == 5 else statuses[int(rng.integers(0, 3)) // 2 * 2]
+        before[f"d-{n}"] = DealState(f"D-{n}", f"Acct {n % 97}", "Anna", stage, status)  # type: ignore[arg-type]
+    now: dict[str, DealState] = {}
+    for key, state in before.items():
+        pick = rng.random()
+        if pick < 0.02:
+            continue  # removed, or left out (below)
+        if pick < 0.05:
+            stage = int(rng.integers(0, 6))
+            state = state._replace(stage=stage, status="won" if stage == 5 else statuses[
+                int(rng.integers(0, 3)) // 2 * 2])
+        elif pick < 0.06:
+            state = state._replace(account=state.account + " & Co")
+        now[key] = state
+    for n in range(6_000, 6_100):
+        now[f"d-{n}"] = DealState(f"D-{n}", "New", "Boris", 1, "open")
+    listed = set(now) | {key for key in before if key not in now and key.endswith("7")}
+    saved = state_rows(snap(BEFORE, *before.values()))
+    saved.append([saved[2][0].split("\n")[0].replace("\t0\t", "\t4\t")])  # D-0 again, later
+    previous = read_state(saved)
+    assert previous is not None and len(previous.deals) == 6_000
+    expected_before = dict(before)
+    expected_before["d-0"] = expected_before["d-0"]._replace(stage=4)  # the last line counts
+    assert previous.deals == expected_before
+    current = snap(NOW, *now.values())
+    movement = compare(previous, current, listed)
+    assert [(m.kind, m.before, m.after) for m in movement.moves] == moves_one_deal_at_a_time(
+        expected_before, now, listed)
+    assert {"advanced", "slipped", "won", "lost", "new", "removed", "reopened"} == {
+        m.kind for m in movement.moves}
+    kept = carry_forward(previous, current, listed)
+    left_out = {key: state for key, state in expected_before.items()
+                if key not in now and key in listed}
+    assert left_out and kept.deals == {**now, **left_out}
+    assert list(kept.deals) == [*now, *left_out]
+    assert read_state(state_rows(kept)) == Snapshot(NOW, {**now, **left_out})
