@@ -386,26 +386,34 @@ def _focus_table(
     deals: pd.DataFrame, codes: dict[str, np.ndarray], flagged: np.ndarray,
     fa: np.ndarray, cycle_limit: float | None,
 ) -> pd.DataFrame:
-    """The flagged deals, worst first: heaviest codes, then oldest first appointment."""
+    """The flagged deals, worst first: heaviest codes, then oldest first appointment, then
+    highest value (a blank first appointment or value after the others), then row.
+
+    The order is worked out on those four columns alone and the deals taken in it once.
+    """
     mask = np.zeros(len(deals), dtype=np.int64)
     score = np.zeros(len(deals), dtype=np.int64)
     for bit, code in enumerate(FLAG_CODES):
         mask |= codes[code].astype(np.int64) << bit
         score += codes[code] * _WEIGHT[code]
-    rows = deals.loc[flagged].copy()
+    chosen = np.flatnonzero(flagged)
+    first = fa[chosen]
+    value = deals["value"].to_numpy(dtype=np.float64)[chosen]
+    # np.lexsort sorts by its last key first, and keeps ties in order
+    order = chosen[np.lexsort((
+        deals["row"].to_numpy()[chosen],
+        -np.nan_to_num(value), np.isnan(value),  # highest first, blanks last
+        np.nan_to_num(first), np.isnan(first),  # oldest first, blanks last
+        -score[chosen],
+    ))]
+    rows = deals.take(order).reset_index(drop=True)
     combos = np.empty(16, dtype=object)
     combos[:] = [tuple(c) for c in _COMBOS]
-    rows["codes"] = combos[mask[flagged]]
-    rows["score"] = score[flagged]
+    rows["codes"] = combos[mask[order]]
+    rows["score"] = score[order]
     offset = math.floor(cycle_limit) if cycle_limit is not None else np.nan
-    rows["cycle_end"] = fa[flagged] + offset
-    rows = rows.sort_values(
-        ["score", "first_appointment", "value", "row"],
-        ascending=[False, True, False, True],
-        na_position="last",
-        kind="stable",
-    )
-    return rows.reset_index(drop=True)
+    rows["cycle_end"] = fa[order] + offset
+    return rows
 
 
 def _owners(

@@ -281,3 +281,25 @@ def test_revenue_plan_without_any_won_value_is_empty():
     assert result.revenue.average_deal_value is None
     assert result.revenue.remaining_value == 1000.0
     assert set(result.revenue.required.values()) == {None}
+
+
+def test_focus_order_with_ties_and_blank_dates_and_values():
+    # worst first: the heaviest codes, then the oldest first appointment, then the highest
+    # value, a blank first appointment or value after the others, then the Pipeline row.
+    # All are #1 deals with no next step (NO_NEXT_STEP, weight 1) except F, whose next step
+    # is overdue (NEXT_STEP_OVERDUE, weight 2); no deal is won, so no cycle is measured and
+    # no deal is out of cycle.
+    rows = [
+        ["A", "X", "", "#1", "", 500, None, "2026-05-01", "", None, None],
+        ["B", "X", "", "#1", "", None, None, "2026-05-01", "", None, None],  # no value: after A
+        ["C", "X", "", "#1", "", 900, None, "2026-05-01", "", None, None],  # highest: first
+        ["D", "X", "", "#1", "", 900, None, None, "", None, None],  # no first appointment
+        ["E", "X", "", "#1", "", 500, None, "2026-04-01", "", None, None],  # oldest
+        ["F", "X", "", "#1", "", 1, None, "2026-06-01", "", "2026-06-01", None],
+        ["G", "X", "", "#1", "", 500, None, "2026-05-01", "", None, None],  # ties A: row order
+        ["H", "X", "", "#1", "", None, None, None, "", None, None],  # blank both: last
+    ]
+    result = compute(deals_of(*rows), Settings(), AS_OF)
+    assert list(result.focus["deal_id"]) == ["F", "E", "C", "A", "G", "B", "D", "H"]
+    assert list(result.focus["score"]) == [2, 1, 1, 1, 1, 1, 1, 1]
+    assert result.focus.index.tolist() == list(range(8))
