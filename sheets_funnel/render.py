@@ -301,28 +301,30 @@ _QUOTE_NEXT_STEP = frozenset({"NEXT_STEP_OVERDUE", "NEXT_STEP_OUT_OF_CYCLE"})
 _QUOTE_FIRST_APPOINTMENT = frozenset({"NEXT_STEP_OUT_OF_CYCLE", "OUT_OF_CYCLE"})
 
 
-class _Details:
-    """A Focus row's flags and their sentences, each distinct combination worked out once:
-    a long Focus tab repeats a few code combinations over a few hundred distinct dates."""
+def _flag_columns(codes: list[tuple[str, ...]], nsd: list[float], fa: list[float], today: int,
+                  limit: float, lang: Lang) -> tuple[list[str], list[str]]:
+    """The Flags and Details columns of the Focus tab: each row's codes, and their
+    sentences. A long Focus tab repeats a few code combinations over a few hundred distinct
+    dates: each distinct combination with the dates its sentences quote is written once,
+    and each sentence once."""
+    combos = {c: (not _QUOTE_NEXT_STEP.isdisjoint(c), not _QUOTE_FIRST_APPOINTMENT.isdisjoint(c))
+              for c in dict.fromkeys(codes)}
+    keys = [(c, n if combos[c][0] else 0.0, f if combos[c][1] else 0.0)
+            for c, n, f in zip(codes, nsd, fa, strict=True)]
+    sentences: dict[tuple[str, float, float], str] = {}
 
-    def __init__(self, today: int, limit: float, lang: Lang) -> None:
-        self._today, self._limit, self._lang = today, limit, lang
-        self._quotes: dict[tuple[str, ...], tuple[bool, bool, str]] = {}
-        self._texts: dict[tuple[tuple[str, ...], float, float], str] = {}
+    def sentence(code: str, next_step: float, first: float) -> str:
+        key = (code, next_step if code in _QUOTE_NEXT_STEP else 0.0,
+               first if code in _QUOTE_FIRST_APPOINTMENT else 0.0)
+        found = sentences.get(key)
+        if found is None:
+            found = sentences[key] = _sentence(code, next_step, first, today, limit, lang)
+        return found
 
-    def __call__(self, codes: tuple[str, ...], nsd: float, fa: float) -> tuple[str, str]:
-        """The codes as the Flags column shows them, and the sentences of the Details column."""
-        quotes = self._quotes.get(codes)
-        if quotes is None:
-            quotes = self._quotes[codes] = (not _QUOTE_NEXT_STEP.isdisjoint(codes),
-                                            not _QUOTE_FIRST_APPOINTMENT.isdisjoint(codes),
-                                            ", ".join(codes))
-        key = (codes, nsd if quotes[0] else 0.0, fa if quotes[1] else 0.0)
-        text = self._texts.get(key)
-        if text is None:
-            text = self._texts[key] = "; ".join(
-                _sentence(c, nsd, fa, self._today, self._limit, self._lang) for c in codes)
-        return quotes[2], text
+    texts = {key: "; ".join(sentence(c, key[1], key[2]) for c in key[0])
+             for key in dict.fromkeys(keys)}
+    flags = {c: ", ".join(c) for c in combos}
+    return list(map(flags.__getitem__, codes)), list(map(texts.__getitem__, keys))
 
 
 def render_focus(result: FunnelResult, lang: Lang) -> Rows:
@@ -332,18 +334,20 @@ def render_focus(result: FunnelResult, lang: Lang) -> Rows:
                             t["details"], t["cycle_end"], t["next_step_date"],
                             t["first_appointment"], t["value"])]
     focus = result.focus
-    columns = [focus[name].tolist() for name in (
-        "deal_id", "account", "owner", "stage", "codes", "next_step_date", "first_appointment")]
-    stages = {stage: stage_label(stage, lang) for stage in set(columns[3])}
-    details = _Details((result.as_of - from_serial(0)).days, result.cycle_limit or 0.0, lang)
+    if focus.empty:
+        return rows
+    ids, accounts, owners, stages, codes = (focus[name].tolist() for name in (
+        "deal_id", "account", "owner", "stage", "codes"))
+    labels = {stage: stage_label(stage, lang) for stage in set(stages)}
+    flags, details = _flag_columns(
+        codes, focus["next_step_date"].tolist(), focus["first_appointment"].tolist(),
+        (result.as_of - from_serial(0)).days, result.cycle_limit or 0.0, lang)
     days = [_days(focus[name].to_numpy(dtype=float))
             for name in ("cycle_end", "next_step_date", "first_appointment")]
     values = [None if value != value else value  # NaN: no value
               for value in focus["value"].tolist()]
-    for (deal_id, account, owner, stage, codes, nsd, fa), end, nsd_day, fa_day, value in zip(
-            zip(*columns, strict=True), *days, values, strict=True):
-        rows.append([deal_id, account, owner, stages[stage], *details(codes, nsd, fa), end,
-                     nsd_day, fa_day, value])
+    rows += map(list, zip(ids, accounts, owners, map(labels.__getitem__, stages), flags,
+                          details, *days, values, strict=True))
     return rows
 
 
