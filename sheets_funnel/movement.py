@@ -82,14 +82,18 @@ class Snapshot:
         self._matched: tuple[Snapshot, np.ndarray] | None = None
 
     @classmethod
-    def of_columns(cls, as_of: dt.date | None, columns: StateColumns) -> Snapshot:
+    def of_columns(cls, as_of: dt.date | None, columns: StateColumns,
+                   unique: bool = False) -> Snapshot:
         """The snapshot of deals given as columns. A key given twice keeps its first place
-        and its last state, as a dict of the deals in order would."""
-        places = dict(zip(columns.keys, range(len(columns.keys)), strict=True))
-        if len(places) < len(columns.keys):
-            kept = list(places.values())
-            columns = StateColumns(*([column[n] for n in kept] for column in columns))
-            places = dict(zip(columns.keys, range(len(kept)), strict=True))
+        and its last state, as a dict of the deals in order would; ``unique`` says no key
+        is given twice, so that is not looked for."""
+        places = None
+        if not unique:
+            places = dict(zip(columns.keys, range(len(columns.keys)), strict=True))
+            if len(places) < len(columns.keys):
+                kept = list(places.values())
+                columns = StateColumns(*([column[n] for n in kept] for column in columns))
+                places = dict(zip(columns.keys, range(len(kept)), strict=True))
         snap = cls(as_of, {})
         snap._deals, snap._columns, snap._places = None, columns, places
         return snap
@@ -176,14 +180,18 @@ class Movement:
 
 
 def snapshot(deals: pd.DataFrame, as_of: dt.date) -> Snapshot:
-    """The state of the parsed deals (columns deal_id, account, owner, stage, status)."""
+    """The state of the parsed deals (columns deal_id, account, owner, stage, status).
+
+    Their Deal IDs are unique as :func:`deal_key` compares them: the parser leaves out
+    every row of a Deal ID that repeats.
+    """
     ids: list[str] = deals["deal_id"].tolist()
     statuses = deals["status"].tolist()
     if not _STATUSES.keys() >= set(statuses):
         statuses = [_STATUSES.get(str(s).lower(), "open") for s in statuses]
     return Snapshot.of_columns(as_of, StateColumns(
         _keys(ids), ids, deals["account"].tolist(), deals["owner"].tolist(),
-        deals["stage"].tolist(), statuses))
+        deals["stage"].tolist(), statuses), unique=True)
 
 
 def _keys(ids: Iterable[str]) -> list[str]:

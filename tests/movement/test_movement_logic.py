@@ -337,3 +337,19 @@ def test_a_large_pipeline_moves_as_one_deal_at_a_time_gives():
     assert left_out and kept.deals == {**now, **left_out}
     assert list(kept.deals) == [*now, *left_out]
     assert read_state(state_rows(kept)) == Snapshot(NOW, {**now, **left_out})
+
+
+def test_the_parsed_deals_of_a_snapshot_never_repeat_a_deal_id():
+    # the snapshot takes the parser's word that no key repeats: every row of a Deal ID that
+    # repeats (in any case, with any spaces around it) is left out of the parsed deals
+    from conftest import HEADER
+
+    from sheets_funnel.parse import parse_pipeline
+
+    rows = [["D-1", "A", "Anna", "#1", "", 1, None, None, "", None, None],
+            [" d-1 ", "B", "Anna", "#2", "", 1, None, None, "", None, None],
+            ["D-2", "C", "Anna", "#1", "", 1, None, None, "", None, None]]
+    deals, issues = parse_pipeline("Pipeline", [HEADER, *rows], "en")
+    assert [i.value for i in issues if i.message.startswith("duplicate")] == ["D-1", "d-1"]
+    state = snapshot(deals, NOW)
+    assert state.columns.keys == ["d-2"] and list(state.deals) == ["d-2"]
