@@ -474,13 +474,12 @@ def read_state(rows: Rows, date1904: bool = False) -> Snapshot | None:
     texts = ["".join(c for c in row if type(c) is str) if len(row) > 1 and escaped else row[0]
              for row in rows[2:] if row and type(row[0]) is str]
     text = "\n".join(texts)
-    lines = text.split("\n")
-    if set(map(str.count, lines, repeat("\t"))) == {4}:  # Deal ID, Account, Owner, Stage, Lost
+    if _five_fields_a_line(text):  # Deal ID, Account, Owner, Stage, Lost
         fields = text.replace("\n", "\t").split("\t")  # no list per line
         ids, accounts, owners, stage_texts, lost_marks = (fields[n::5] for n in range(5))
     else:  # a line cut short of Lost is not lost; one cut shorter cannot be read
         split = [f if len(f) == 5 else [*f[:4], f[4] if len(f) > 4 else ""]
-                 for f in map(str.split, lines, repeat("\t")) if len(f) >= 4]
+                 for f in map(str.split, text.split("\n"), repeat("\t")) if len(f) >= 4]
         if not split:
             return Snapshot(as_of, {})
         ids, accounts, owners, stage_texts, lost_marks = map(list, zip(*split, strict=True))
@@ -500,6 +499,18 @@ def read_state(rows: Rows, date1904: bool = False) -> Snapshot | None:
                 if key and stage is not None]
         columns = StateColumns(*([column[n] for n in kept] for column in columns))
     return Snapshot.of_columns(as_of, columns)
+
+
+def _five_fields_a_line(text: str) -> bool:
+    """Whether every line of the text has exactly five fields (four tabs), seen in the
+    order of its separators alone: a tab or line break is a byte of its own in UTF-8."""
+    separators = text.encode("utf-8", "surrogatepass").translate(None, _NOT_SEPARATORS)
+    lines = separators.count(b"\n") + 1
+    return separators == _LINE_SEPARATORS * (lines - 1) + _LINE_SEPARATORS[:-1]
+
+
+_NOT_SEPARATORS = bytes(b for b in range(256) if b not in b"\t\n")
+_LINE_SEPARATORS = b"\t\t\t\t\n"
 
 
 def _unescaped(fields: list[str]) -> list[str]:

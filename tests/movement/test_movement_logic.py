@@ -353,3 +353,14 @@ def test_the_parsed_deals_of_a_snapshot_never_repeat_a_deal_id():
     assert [i.value for i in issues if i.message.startswith("duplicate")] == ["D-1", "d-1"]
     state = snapshot(deals, NOW)
     assert state.columns.keys == ["d-2"] and list(state.deals) == ["d-2"]
+
+
+def test_lines_with_a_field_too_many_and_one_too_few_are_each_read_on_their_own():
+    # together the two lines hold ten fields, as two regular lines would: each is still read
+    # by its own tabs (a sixth field is dropped; a line cut short of Lost is not lost)
+    header = state_rows(snap(NOW))[:2]
+    rows = [*header, ["D-1\tAcme\tAnna\t3\t1\textra\nD-2\tBeta\tBoris\t2"]]
+    state = read_state(rows)
+    assert state is not None and state.deals == {
+        "d-1": DealState("D-1", "Acme", "Anna", 3, "lost"),
+        "d-2": DealState("D-2", "Beta", "Boris", 2, "open")}
