@@ -242,6 +242,9 @@ def test_one_core_or_two_write_the_same_workbook(tmp_path, monkeypatch):
         path = build_workbook(tmp_path / f"cores-{n}.xlsx", "en", sample_deals(300, "en", AS_OF),
                               {"sales_target": 30})
         refresh(XlsxWorkbook(path), AS_OF)
+        # again a day later: each owned tab's present part is read (on another core) and kept
+        # around its new cells
+        refresh(XlsxWorkbook(path), AS_OF + dt.timedelta(days=1))
         books.append(parts(path))
     assert books[0] == books[1]
     assert {"xl/worksheets/sheet3.xml", "xl/worksheets/sheet4.xml"} <= set(books[0])

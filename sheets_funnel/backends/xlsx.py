@@ -27,7 +27,7 @@ from ..cells import Rows
 from ..errors import NotAWorkbook, WorkbookLocked, WorkbookUnusable
 from . import sparse_columns, xlsx_check, xlsx_file, xlsx_sheet_scan
 from . import xlsx_package as pkg
-from .zipraw import RawZipWriter
+from .zipraw import RawZipWriter, read_entry
 
 SUPPORTED = (".xlsx", ".xlsm")
 #: The kinds of tab the reader (calamine) accepts; a workbook with others is read from a copy.
@@ -249,7 +249,8 @@ class XlsxWorkbook:
         self.check_unlocked()
         self._wait_for_formulas()
         # read whole, so no handle on the file is open at the replace (Windows refuses it)
-        raw = io.BytesIO(self.path.read_bytes())
+        package = self.path.read_bytes()
+        raw = io.BytesIO(package)
         with zipfile.ZipFile(raw) as zf:
             names = set(zf.namelist())
             wb_path = pkg.workbook_part(zf.read("[Content_Types].xml"), zf.read("_rels/.rels"))
@@ -266,11 +267,12 @@ class XlsxWorkbook:
             rels_xml = zf.read(wb_rels_path).decode("utf-8")
             types_xml = zf.read("[Content_Types].xml").decode("utf-8")
             next_id = max((s.sheet_id for s in sheets.values()), default=0) + 1
+            present = _inflating(zf, package, [sheets[tab].part for tab in tabs if tab in sheets])
             for tab, rows in tabs.items():
                 data_xml, dimension = pkg.sheet_data_xml(rows, styles)
                 if tab in sheets:
                     part = sheets[tab].part
-                    old = zf.read(part).decode("utf-8")
+                    old = present(part).decode("utf-8")
                     replaced[part] = pkg.replace_sheet_data(old, data_xml, dimension).encode()
                     continue
                 part = _free_name(names | set(replaced), types_xml, "xl/worksheets/sheet{}.xml")
@@ -343,6 +345,21 @@ def _spare_core() -> bool:
     """True when this process may run on more than one processor core."""
     affinity = getattr(os, "sched_getaffinity", None)
     return (len(affinity(0)) if affinity is not None else os.cpu_count() or 1) > 1
+
+
+def _inflating(zf: zipfile.ZipFile, package: bytes, parts: list[str]) -> Callable[[str], bytes]:
+    """A way to get each of the parts' data, inflated from now on on another core (zlib lets
+    other threads run) while the new cells are turned into XML here: a long owned tab's
+    present part is as long as its new one."""
+    if not _spare_core():
+        return zf.read
+    pool = ThreadPoolExecutor(1, "inflate")
+    try:
+        source = io.BytesIO(package)  # a reader of its own: the package's is used meanwhile
+        jobs = {part: pool.submit(read_entry, zf, zf.getinfo(part), source) for part in parts}
+    finally:
+        pool.shutdown(wait=False)
+    return lambda part: jobs[part].result()
 
 
 def _free_name(used: set[str], types_xml: str, pattern: str) -> str:
