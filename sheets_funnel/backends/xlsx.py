@@ -10,6 +10,7 @@ project — is copied byte for byte, and the file is replaced atomically
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import logging
 import os
@@ -27,7 +28,7 @@ from ..cells import Rows
 from ..errors import NotAWorkbook, WorkbookLocked, WorkbookUnusable
 from . import sparse_columns, xlsx_check, xlsx_file, xlsx_sheet_scan
 from . import xlsx_package as pkg
-from .zipraw import RawZipWriter, read_entry
+from .zipraw import Deflated, RawZipWriter, deflate, read_entry
 
 SUPPORTED = (".xlsx", ".xlsm")
 #: The kinds of tab the reader (calamine) accepts; a workbook with others is read from a copy.
@@ -251,7 +252,7 @@ class XlsxWorkbook:
         # read whole, so no handle on the file is open at the replace (Windows refuses it)
         package = self.path.read_bytes()
         raw = io.BytesIO(package)
-        with zipfile.ZipFile(raw) as zf:
+        with zipfile.ZipFile(raw) as zf, _OtherCore() as other:
             names = set(zf.namelist())
             wb_path = pkg.workbook_part(zf.read("[Content_Types].xml"), zf.read("_rels/.rels"))
             wb_rels_path = pkg.rels_path(wb_path)
@@ -267,13 +268,20 @@ class XlsxWorkbook:
             rels_xml = zf.read(wb_rels_path).decode("utf-8")
             types_xml = zf.read("[Content_Types].xml").decode("utf-8")
             next_id = max((s.sheet_id for s in sheets.values()), default=0) + 1
-            present = _inflating(zf, package, [sheets[tab].part for tab in tabs if tab in sheets])
+            # each owned tab's present part (a long tab's is as long as its new one) is
+            # inflated, and each new part compressed, on the other core while the main
+            # thread turns the next tab's cells into XML
+            source = io.BytesIO(package)  # the other core's reader: this one is used meanwhile
+            present = {sheets[tab].part: other.start(read_entry, zf, zf.getinfo(
+                sheets[tab].part), source) for tab in tabs if tab in sheets}
+            compressed: dict[str, tuple[bytes, Callable[[], Deflated]]] = {}
             for tab, rows in tabs.items():
                 data_xml, dimension = pkg.sheet_data_xml(rows, styles)
                 if tab in sheets:
                     part = sheets[tab].part
-                    old = present(part).decode("utf-8")
+                    old = present[part]().decode("utf-8")
                     replaced[part] = pkg.replace_sheet_data(old, data_xml, dimension).encode()
+                    compressed[part] = (replaced[part], other.start(deflate, replaced[part]))
                     continue
                 part = _free_name(names | set(replaced), types_xml, "xl/worksheets/sheet{}.xml")
                 rel_id = pkg.free_rel_id(rels_xml)
@@ -282,6 +290,7 @@ class XlsxWorkbook:
                     strict)
                 next_id += 1
                 replaced[part] = pkg.new_sheet_xml(data_xml, dimension, strict).encode()
+                compressed[part] = (replaced[part], other.start(deflate, replaced[part]))
             workbook_new = pkg.ensure_full_calc_on_load(workbook_xml)
             if workbook_new != zf.read(wb_path).decode("utf-8"):
                 replaced[wb_path] = workbook_new.encode()
@@ -291,7 +300,7 @@ class XlsxWorkbook:
             if (types_xml != zf.read("[Content_Types].xml").decode("utf-8")
                     and "[Content_Types].xml" not in replaced):
                 replaced["[Content_Types].xml"] = types_xml.encode()
-            self._swap(zf, raw, replaced, dropped)
+            self._swap(zf, raw, replaced, dropped, other, compressed)
         self._sheets = None
 
     def _check_can_add(self, missing: list[str], workbook_xml: bytes) -> None:
@@ -305,18 +314,26 @@ class XlsxWorkbook:
                 "again: later refreshes only rewrite tabs that exist")
 
     def _swap(self, zf: zipfile.ZipFile, raw: Any, replaced: dict[str, bytes],
-              dropped: set[str]) -> None:
+              dropped: set[str], other: _OtherCore,
+              compressed: Mapping[str, tuple[bytes, Callable[[], Deflated]]]) -> None:
         label = self.path.name
-        deflate = xlsx_check.deflate_checked
-        if _spare_core():  # deflated on another core while they are checked here
-            with ThreadPoolExecutor(1, "deflate") as pool:
-                jobs = {name: pool.submit(deflate, label, name, data)
-                        for name, data in replaced.items()}
-                xlsx_check.check_parts(label, replaced)
-                entries = {name: job.result() for name, job in jobs.items()}
-        else:
-            xlsx_check.check_parts(label, replaced)
-            entries = {name: deflate(label, name, data) for name, data in replaced.items()}
+        jobs = {name: started[1] if (started := compressed.get(name)) and started[0] is data
+                else other.start(deflate, data) for name, data in replaced.items()}
+        # each compressed part must inflate back to its checked XML: the other core inflates
+        # those it compressed until this thread, done checking the XML, takes the rest
+        taken: dict[str, str] = {}
+
+        def inflate_back(name: str, by: str) -> None:
+            if taken.setdefault(name, by) == by:
+                xlsx_check.check_inflates(label, name, jobs[name](), replaced[name])
+
+        inflated = [other.start(inflate_back, name, "other") for name in jobs]
+        xlsx_check.check_parts(label, replaced)  # while the other core compresses them
+        for name in jobs:
+            inflate_back(name, "main")
+        for done in inflated:
+            done()
+        entries = {name: job() for name, job in jobs.items()}
 
         def write(out: BinaryIO) -> None:
             writer = RawZipWriter(out)
@@ -347,19 +364,26 @@ def _spare_core() -> bool:
     return (len(affinity(0)) if affinity is not None else os.cpu_count() or 1) > 1
 
 
-def _inflating(zf: zipfile.ZipFile, package: bytes, parts: list[str]) -> Callable[[str], bytes]:
-    """A way to get each of the parts' data, inflated from now on on another core (zlib lets
-    other threads run) while the new cells are turned into XML here: a long owned tab's
-    present part is as long as its new one."""
-    if not _spare_core():
-        return zf.read
-    pool = ThreadPoolExecutor(1, "inflate")
-    try:
-        source = io.BytesIO(package)  # a reader of its own: the package's is used meanwhile
-        jobs = {part: pool.submit(read_entry, zf, zf.getinfo(part), source) for part in parts}
-    finally:
-        pool.shutdown(wait=False)
-    return lambda part: jobs[part].result()
+class _OtherCore:
+    """Work done on a second processor core while the main thread goes on (zlib lets other
+    threads run meanwhile); where the process has one core, when its result is asked for."""
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(1, "package") if _spare_core() else None
+
+    def __enter__(self) -> _OtherCore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def start(self, work: Callable[..., _T], *args: Any) -> Callable[[], _T]:
+        """The work begun, in order after the work begun before; what is returned gives its
+        result (waiting for it)."""
+        if self._pool is None:
+            return functools.partial(work, *args)
+        return self._pool.submit(work, *args).result
 
 
 def _free_name(used: set[str], types_xml: str, pattern: str) -> str:

@@ -49,9 +49,14 @@ _STEP = 1 << 20
 def deflate_checked(label: str, part: str, data: bytes) -> Deflated:
     """The part's data deflated; RewriteFailed unless it inflates back to the same data."""
     entry = deflate(data)
+    check_inflates(label, part, entry, data)
+    return entry
+
+
+def check_inflates(label: str, part: str, entry: Deflated, data: bytes) -> None:
+    """Raise RewriteFailed unless the part's deflated entry inflates back to its data."""
     if not inflates_to(entry, data):
         raise _failed(label, f"{part} does not inflate back to the data that was checked")
-    return entry
 
 
 def check_package(path: str, label: str, rewritten: Mapping[str, Deflated]) -> None:
