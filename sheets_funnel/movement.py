@@ -67,19 +67,27 @@ class Snapshot:
     """Every deal's state at one refresh, keyed by :func:`deal_key`, in Pipeline order.
 
     A snapshot a refresh makes holds its deals as columns (a pipeline's every deal, with no
-    object per deal); ``deals`` gives them as :class:`DealState` values by key, made when
-    first asked for.
+    object per deal), and one read from the state tab its lines until its deals are asked
+    for; ``deals`` gives them as :class:`DealState` values by key, made when first asked
+    for.
     """
 
-    __slots__ = ("_columns", "_deals", "_matched", "_places", "as_of")
+    __slots__ = ("_columns", "_deals", "_lines", "_matched", "_places", "_round_trip", "_saved",
+                 "as_of")
 
     def __init__(self, as_of: dt.date | None, deals: Mapping[str, DealState]) -> None:
         self.as_of = as_of
         self._deals: Mapping[str, DealState] | None = deals
         self._columns: StateColumns | None = None
         self._places: dict[str, int] | None = None
-        #: The place of each of this snapshot's deals in another snapshot, and that one.
-        self._matched: tuple[Snapshot, np.ndarray] | None = None
+        #: The state tab's lines as read (escaped, five fields each), not parsed yet.
+        self._saved: str | None = None
+        #: The state lines of the deals, as :func:`state_rows` writes them, and whether
+        #: each reads back as its deal.
+        self._lines: list[str] | None = None
+        self._round_trip = False
+        #: How this snapshot's deals match another snapshot's, and that one.
+        self._matched: tuple[Snapshot, _Match] | None = None
 
     @classmethod
     def of_columns(cls, as_of: dt.date | None, columns: StateColumns,
@@ -87,15 +95,17 @@ class Snapshot:
         """The snapshot of deals given as columns. A key given twice keeps its first place
         and its last state, as a dict of the deals in order would; ``unique`` says no key
         is given twice, so that is not looked for."""
-        places = None
-        if not unique:
-            places = dict(zip(columns.keys, range(len(columns.keys)), strict=True))
-            if len(places) < len(columns.keys):
-                kept = list(places.values())
-                columns = StateColumns(*([column[n] for n in kept] for column in columns))
-                places = dict(zip(columns.keys, range(len(kept)), strict=True))
         snap = cls(as_of, {})
-        snap._deals, snap._columns, snap._places = None, columns, places
+        snap._deals = None
+        snap._columns, snap._places = (columns, None) if unique else _unique(columns)
+        return snap
+
+    @classmethod
+    def of_saved_lines(cls, as_of: dt.date | None, text: str) -> Snapshot:
+        """The snapshot of the state tab's lines (escaped, five fields each, joined by line
+        breaks), read when its deals are first asked for."""
+        snap = cls(as_of, {})
+        snap._deals, snap._saved = None, text
         return snap
 
     @property
@@ -111,16 +121,17 @@ class Snapshot:
     def columns(self) -> StateColumns:
         """The deals as columns."""
         if self._columns is None:
-            deals = self._deals or {}
-            fields = [list(f) for f in zip(*deals.values(), strict=True)] or [[]] * 5
-            self._columns = StateColumns(list(deals), *fields)
+            if self._saved is not None:
+                self._columns, self._places = _unique(_saved_columns(self._saved, True))
+            else:
+                deals = self._deals or {}
+                fields = [list(f) for f in zip(*deals.values(), strict=True)] or [[]] * 5
+                self._columns = StateColumns(list(deals), *fields)
         return self._columns
 
     def state(self, place: int) -> DealState:
         """The deal at a place of the columns."""
-        c = self.columns
-        return DealState(c.ids[place], c.accounts[place], c.owners[place], c.stages[place],
-                         c.statuses[place])
+        return _state_at(self.columns, place)
 
     def places(self) -> dict[str, int]:
         """Each key's place in the columns."""
@@ -128,6 +139,12 @@ class Snapshot:
             keys = self.columns.keys
             self._places = dict(zip(keys, range(len(keys)), strict=True))
         return self._places
+
+    def state_lines(self) -> list[str]:
+        """The deals' lines as the state tab holds them (made once)."""
+        if self._lines is None:
+            self._lines, self._round_trip = _state_lines(self.columns)
+        return self._lines
 
     def __len__(self) -> int:
         return len(self.columns.keys)
@@ -141,6 +158,22 @@ class Snapshot:
 
     def __repr__(self) -> str:
         return f"Snapshot({self.as_of!r}, {dict(self.deals)!r})"
+
+
+def _unique(columns: StateColumns) -> tuple[StateColumns, dict[str, int]]:
+    """The columns with each key once, at its first place with its last state (as a dict
+    of the deals in order keeps them), and each key's place."""
+    places = dict(zip(columns.keys, range(len(columns.keys)), strict=True))
+    if len(places) < len(columns.keys):
+        kept = list(places.values())
+        columns = StateColumns(*([column[n] for n in kept] for column in columns))
+        places = dict(zip(columns.keys, range(len(kept)), strict=True))
+    return columns, places
+
+
+def _state_at(columns: StateColumns, place: int) -> DealState:
+    return DealState(columns.ids[place], columns.accounts[place], columns.owners[place],
+                     columns.stages[place], columns.statuses[place])
 
 
 @dataclass(frozen=True)
@@ -233,35 +266,23 @@ def compare(previous: Snapshot | None, current: Snapshot,
     ``listed`` holds the keys of every Deal ID still in the Pipeline, valid or not: a deal
     missing from ``current`` but still listed was left out for a data problem, not removed.
     Moves are ordered by kind (:data:`KINDS`), then by the deal's place in the Pipeline.
-    Only deals whose stage or status changed are looked at one by one (a daily refresh of a
-    large pipeline moves few of its deals).
+    Only deals whose state changed are looked at one by one (a daily refresh of a large
+    pipeline moves few of its deals).
     """
     if previous is None:
         return Movement(None, (), first=True)
-    places = _places_in(previous, current)
-    known = places >= 0
-    changed = ~known
-    if known.any():
-        before, after = previous.columns, current.columns
-        at = places[known]
-        changed[known] = ((_objects(before.stages)[at] != _objects(after.stages)[known])
-                          | (_objects(before.statuses)[at] != _objects(after.statuses)[known]))
+    match = _match(previous, current)
     moves: list[Move] = []
-    for n, place in zip(np.flatnonzero(changed).tolist(), places[changed].tolist(),
-                        strict=True):
-        after_state = current.state(n)
-        if place < 0:
-            moves.append(Move("new", None, after_state))
-            continue
-        before_state = previous.state(place)
-        kind = classify(before_state, after_state)
-        if kind is not None:
-            moves.append(Move(kind, before_state, after_state))
-    gone = _gone(previous, current)
-    if gone:
-        keys, kept = previous.columns.keys, set(listed)
-        moves += [Move("removed", previous.state(place), None) for place in gone
-                  if keys[place] not in kept]
+    for place, before in match.changed:
+        after = current.state(place)
+        if before is None:
+            moves.append(Move("new", None, after))
+        elif (kind := classify(before, after)) is not None:
+            moves.append(Move(kind, before, after))
+    if match.gone:
+        kept = set(listed)
+        moves += [Move("removed", before, None) for key, before in match.gone
+                  if key not in kept]
     order = {kind: n for n, kind in enumerate(KINDS)}
     moves.sort(key=lambda move: order[move.kind])  # stable: Pipeline order within a kind
     return Movement(previous.as_of, tuple(moves))
@@ -269,10 +290,7 @@ def compare(previous: Snapshot | None, current: Snapshot,
 
 def missing(previous: Snapshot | None, current: Snapshot) -> list[str]:
     """The keys of the deals of ``previous`` that ``current`` does not hold, in order."""
-    if previous is None:
-        return []
-    keys = previous.columns.keys
-    return [keys[place] for place in _gone(previous, current)]
+    return [] if previous is None else [key for key, _ in _match(previous, current).gone]
 
 
 def carry_forward(previous: Snapshot | None, current: Snapshot,
@@ -281,36 +299,93 @@ def carry_forward(previous: Snapshot | None, current: Snapshot,
     Pipeline but left out of this refresh for a data problem."""
     if previous is None:
         return current
-    gone = _gone(previous, current)
-    if not gone:
-        return current
-    kept = set(listed)
-    keys = previous.columns.keys
-    left_out = [place for place in gone if keys[place] in kept]
+    gone = _match(previous, current).gone
+    kept = set(listed) if gone else set()
+    left_out = [state for key, state in gone if key in kept]
     if not left_out:
         return current
-    return Snapshot.of_columns(current.as_of, StateColumns(*(
-        now + [before[place] for place in left_out]
-        for now, before in zip(current.columns, previous.columns, strict=True))))
+    more = StateColumns([key for key, _ in gone if key in kept],
+                        *([*f] for f in zip(*left_out, strict=True)))
+    state = Snapshot.of_columns(current.as_of, StateColumns(*(
+        now + added for now, added in zip(current.columns, more, strict=True))))
+    if len(state) == len(current) + len(left_out):  # the current lines serve again
+        lines, round_trip = _state_lines(more)
+        state._lines = current.state_lines() + lines
+        state._round_trip = current._round_trip and round_trip
+    return state
 
 
-def _places_in(previous: Snapshot, current: Snapshot) -> np.ndarray:
-    """The place of each deal of ``current`` in ``previous`` (-1 where it is new)."""
+class _Match(NamedTuple):
+    """How the deals of a snapshot match those of the snapshot before it."""
+
+    #: The places of the deals whose state may have changed, each with its state before
+    #: (None: new), in order.
+    changed: list[tuple[int, DealState | None]]
+    #: The deals before that are gone, by key, in their order.
+    gone: list[tuple[str, DealState]]
+
+
+def _match(previous: Snapshot, current: Snapshot) -> _Match:
+    """How the deals of ``current`` match those of ``previous`` (worked out once)."""
     if current._matched is not None and current._matched[0] is previous:
         return current._matched[1]
+    found = None
+    if previous._saved is not None and previous._columns is None:
+        found = _match_lines(previous._saved, current)
+    if found is None:
+        found = _match_columns(previous, current)
+    current._matched = (previous, found)
+    return found
+
+
+def _match_columns(previous: Snapshot, current: Snapshot) -> _Match:
+    """The match, each deal of ``current`` looked up by key among those of ``previous``."""
     keys = current.columns.keys
     places = np.fromiter(map(previous.places().get, keys, repeat(-1)), dtype=np.intp,
                          count=len(keys))
-    current._matched = (previous, places)
-    return places
-
-
-def _gone(previous: Snapshot, current: Snapshot) -> list[int]:
-    """The places of the deals of ``previous`` that ``current`` does not hold, in order."""
-    places = _places_in(previous, current)
+    known = places >= 0
+    changed = ~known
+    if known.any():
+        before, after = previous.columns, current.columns
+        at = places[known]
+        changed[known] = ((_objects(before.stages)[at] != _objects(after.stages)[known])
+                          | (_objects(before.statuses)[at] != _objects(after.statuses)[known]))
     seen = np.zeros(len(previous), dtype=bool)
-    seen[places[places >= 0]] = True
-    return np.flatnonzero(~seen).tolist()
+    seen[places[known]] = True
+    return _Match(
+        [(n, None if place < 0 else previous.state(place))
+         for n, place in zip(np.flatnonzero(changed).tolist(), places[changed].tolist(),
+                             strict=True)],
+        [(previous.columns.keys[place], previous.state(place))
+         for place in np.flatnonzero(~seen).tolist()])
+
+
+def _match_lines(saved: str, current: Snapshot) -> _Match | None:
+    """The match from the state lines as saved: a line saved as ``current`` would write it
+    is that very deal unchanged, so only the other lines are read. None when it cannot be
+    told this way: a deal of ``current`` would not read back as it is, or a deal was saved
+    twice (by hand) and one of its lines is unchanged."""
+    now = current.state_lines()
+    if not current._round_trip:
+        return None
+    before = saved.split("\n")
+    before_lines, now_lines = set(before), set(now)
+    # the lines saved otherwise than now, in their order, and the deals now written otherwise
+    gone_lines = before_lines - now_lines
+    others, places = _unique(_saved_columns(
+        "\n".join(filter(gone_lines.__contains__, before)) if gone_lines else "", True))
+    new_lines = now_lines - before_lines
+    fresh = [n for n, line in enumerate(now) if line in new_lines] if new_lines else []
+    keys = current.columns.keys
+    fresh_keys = {keys[n] for n in fresh}
+    changed = [(n, None if (place := places.get(keys[n])) is None else _state_at(others, place))
+               for n in fresh]
+    gone = [place for place, key in enumerate(others.keys) if key not in fresh_keys]
+    if gone:
+        kept = set(keys) - fresh_keys
+        if any(others.keys[place] in kept for place in gone):
+            return None
+    return _Match(changed, [(others.keys[place], _state_at(others, place)) for place in gone])
 
 
 def _objects(values: list[Any]) -> np.ndarray:
@@ -387,21 +462,34 @@ def state_rows(state: Snapshot) -> Rows:
     rows: Rows = [[Heading(_AS_OF), state.as_of, _NOTE], [Heading(_HEADER_PACKED)]]
     if not len(state):
         return rows
-    _, ids, accounts, owners, stages, statuses = state.columns
-    ends: list[Any] = list(map(_ENDS.get, zip(stages, statuses, strict=True)))
-    if None in ends or not {int} >= set(map(type, stages)):  # not a stage number 0-5
-        ends = [f"{stage}\t{'1' if status == 'lost' else ''}"
-                for stage, status in zip(stages, statuses, strict=True)]
-    lines = list(map("\t".join, zip(_column(ids), _column(accounts), _column(owners), ends,
-                                     strict=True)))
+    lines = state.state_lines()
     text = "\n".join(lines)
     rows += _pack_text(text) if text.isascii() else _pack_lines(lines)
     return rows
 
 
+def _state_lines(columns: StateColumns) -> tuple[list[str], bool]:
+    """Each deal's state line (see :func:`state_rows`), and whether every line reads back
+    as the deal it was written from (a stage number 0–5, won exactly at stage 5)."""
+    _, ids, accounts, owners, stages, statuses = columns
+    ends: list[Any] = list(map(_READ_BACK_ENDS.get, zip(stages, statuses, strict=True)))
+    round_trip = None not in ends and {int} >= set(map(type, stages))
+    if not round_trip:
+        ends = list(map(_ENDS.get, zip(stages, statuses, strict=True)))
+        if None in ends or not {int} >= set(map(type, stages)):  # not a stage number 0-5
+            ends = [f"{stage}\t{'1' if status == 'lost' else ''}"
+                    for stage, status in zip(stages, statuses, strict=True)]
+    lines = list(map("\t".join, zip(_column(ids), _column(accounts), _column(owners), ends,
+                                      strict=True)))
+    return lines, round_trip
+
+
 #: The end of a state line (stage, lost) for each stage number and status.
 _ENDS = {(stage, status): f"{stage}\t{'1' if status == 'lost' else ''}"
          for stage in range(CLOSED + 1) for status in ("open", "won", "lost")}
+#: Those that read back as they were written (won is stage 5, and stage 5 open is not).
+_READ_BACK_ENDS = {(stage, status): end for (stage, status), end in _ENDS.items()
+                   if status == "lost" or (status == "won") == (stage == CLOSED)}
 
 
 def _pack_lines(lines: list[str]) -> Rows:
@@ -474,6 +562,14 @@ def read_state(rows: Rows, date1904: bool = False) -> Snapshot | None:
     texts = ["".join(c for c in row if type(c) is str) if len(row) > 1 and escaped else row[0]
              for row in rows[2:] if row and type(row[0]) is str]
     text = "\n".join(texts)
+    if escaped and _five_fields_a_line(text):  # read when its deals are asked for, if ever
+        return Snapshot.of_saved_lines(as_of, text)
+    return Snapshot.of_columns(as_of, _saved_columns(text, escaped))
+
+
+def _saved_columns(text: str, escaped: bool) -> StateColumns:
+    """The deals of state lines joined by line breaks (``escaped``: in the escaped format),
+    without the lines that cannot be read."""
     if _five_fields_a_line(text):  # Deal ID, Account, Owner, Stage, Lost
         fields = text.replace("\n", "\t").split("\t")  # no list per line
         ids, accounts, owners, stage_texts, lost_marks = (fields[n::5] for n in range(5))
@@ -481,7 +577,7 @@ def read_state(rows: Rows, date1904: bool = False) -> Snapshot | None:
         split = [f if len(f) == 5 else [*f[:4], f[4] if len(f) > 4 else ""]
                  for f in map(str.split, text.split("\n"), repeat("\t")) if len(f) >= 4]
         if not split:
-            return Snapshot(as_of, {})
+            return StateColumns([], [], [], [], [], [])
         ids, accounts, owners, stage_texts, lost_marks = map(list, zip(*split, strict=True))
     if escaped:
         ids, accounts, owners = map(_unescaped, (ids, accounts, owners))
@@ -498,7 +594,7 @@ def read_state(rows: Rows, date1904: bool = False) -> Snapshot | None:
         kept = [n for n, (key, stage) in enumerate(zip(columns.keys, stages, strict=True))
                 if key and stage is not None]
         columns = StateColumns(*([column[n] for n in kept] for column in columns))
-    return Snapshot.of_columns(as_of, columns)
+    return columns
 
 
 def _five_fields_a_line(text: str) -> bool:

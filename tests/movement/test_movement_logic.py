@@ -18,6 +18,7 @@ from sheets_funnel.movement import (
     compare,
     deal_key,
     listed_ids,
+    missing,
     read_state,
     snapshot,
     state_rows,
@@ -320,23 +321,62 @@ def test_a_large_pipeline_moves_as_one_deal_at_a_time_gives():
     listed = set(now) | {key for key in before if key not in now and key.endswith("7")}
     saved = state_rows(snap(BEFORE, *before.values()))
     saved.append([saved[2][0].split("\n")[0].replace("\t0\t", "\t4\t")])  # D-0 again, later
-    previous = read_state(saved)
-    assert previous is not None and len(previous.deals) == 6_000
     expected_before = dict(before)
     expected_before["d-0"] = expected_before["d-0"]._replace(stage=4)  # the last line counts
-    assert previous.deals == expected_before
-    current = snap(NOW, *now.values())
-    movement = compare(previous, current, listed)
-    assert [(m.kind, m.before, m.after) for m in movement.moves] == moves_one_deal_at_a_time(
-        expected_before, now, listed)
-    assert {"advanced", "slipped", "won", "lost", "new", "removed", "reopened"} == {
-        m.kind for m in movement.moves}
-    kept = carry_forward(previous, current, listed)
-    left_out = {key: state for key, state in expected_before.items()
-                if key not in now and key in listed}
-    assert left_out and kept.deals == {**now, **left_out}
-    assert list(kept.deals) == [*now, *left_out]
-    assert read_state(state_rows(kept)) == Snapshot(NOW, {**now, **left_out})
+    check_movement(saved, expected_before, now, listed)
+
+
+def check_movement(saved: list[list[object]], before: dict[str, DealState],
+                   now: dict[str, DealState], listed: set[str]) -> None:
+    """compare, missing and carry_forward from the saved state tab (read line by line, or
+    matched by its unchanged lines) give what one deal at a time gives."""
+    expected = moves_one_deal_at_a_time(before, now, listed)
+    left_out = {key: state for key, state in before.items() if key not in now and key in listed}
+    for read_first in (True, False):
+        previous = read_state(saved)  # type: ignore[arg-type]
+        assert previous is not None
+        if read_first:
+            assert previous.deals == before
+        current = snap(NOW, *now.values())
+        assert missing(previous, current) == [key for key in before if key not in now]
+        movement = compare(previous, current, listed)
+        assert [(m.kind, m.before, m.after) for m in movement.moves] == expected
+        kept = carry_forward(previous, current, listed)
+        assert kept.deals == {**now, **left_out} and list(kept.deals) == [*now, *left_out]
+        assert state_rows(kept) == state_rows(Snapshot(NOW, {**now, **left_out}))
+        assert previous.deals == before
+
+
+def test_a_large_pipeline_moves_of_every_kind_are_found():
+    rng = np.random.default_rng(5)
+    before = {f"d-{n}": deal(f"D-{n}", n % 5, "lost" if n % 7 == 0 else "open")
+              for n in range(3_000)}
+    now = dict(before)
+    for n in rng.choice(3_000, 40, replace=False).tolist():
+        state = now.pop(f"d-{n}")
+        if n % 4:  # not removed: changed
+            now[f"d-{n}"] = state._replace(stage=5, status="won") if n % 4 == 1 else (
+                state._replace(status="open", stage=(state.stage + 1) % 5))
+    now["d-new"] = deal("D-NEW", 1)
+    kinds_found = {m.kind for m in compare(read_state(state_rows(snap(BEFORE, *before.values()))),
+                                           snap(NOW, *now.values()), set(now)).moves}
+    assert kinds_found >= {"advanced", "slipped", "won", "new", "removed", "reopened"}
+    check_movement(state_rows(snap(BEFORE, *before.values())), before, now,
+                   set(now) | {"d-7", "d-14"})
+
+
+def test_a_deal_saved_twice_by_hand_is_compared_by_its_last_line():
+    before = {f"d-{n}": deal(f"D-{n}", 2) for n in range(50)}
+    now = dict(before)
+    saved = state_rows(snap(BEFORE, *before.values()))
+    # D-3 saved again later at #3: the later line counts, so D-3 at #1 now slipped back;
+    # D-4 saved again earlier at #3: the later (unchanged) line counts, so D-4 did not move
+    saved[2][0] = saved[2][0].replace("D-3\tD-3 Ltd\tAnna\t2\t", "D-3\tD-3 Ltd\tAnna\t2\t\n"
+                                      "D-3\tD-3 Ltd\tAnna\t4\t", 1)
+    saved[2][0] = "D-4\tD-4 Ltd\tAnna\t4\t\n" + saved[2][0]
+    check_movement(saved, {**before, "d-3": deal("D-3", 4)}, now, set(now))
+    check_movement(saved, {**before, "d-3": deal("D-3", 4)},
+                   {k: v for k, v in now.items() if k != "d-3"}, set())
 
 
 def test_the_parsed_deals_of_a_snapshot_never_repeat_a_deal_id():
