@@ -20,12 +20,13 @@ import re
 import zipfile
 import zlib
 from collections.abc import Iterable, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
 from ..cells import Rows, column_index, column_letter
-from . import sparse_rows
+from . import sparse_rows, split_read
 from .sheet_xml import PREFIX, SHEET_DATA
 from .zipraw import RawZipWriter, read_entry
 
@@ -119,10 +120,12 @@ def expand(rows: Rows, columns: list[int]) -> Rows:
 @dataclass(frozen=True)
 class Plan:
     """How a tab was compacted for reading: the original column of each column read (see
-    :func:`expand`) and the runs of empty rows left out (see :func:`.sparse_rows.expand`)."""
+    :func:`expand`) and the runs of empty rows left out (see :func:`.sparse_rows.expand`);
+    and, for a large tab, the pieces being read side by side (see :mod:`.split_read`)."""
 
     columns: list[int] | None
     row_gaps: list[tuple[int, int]] | None
+    pieces: list[Future[Any]] | None = None
 
 
 #: A sheet's declared block (rows × columns of its ``<dimension>``) is read as it is when the
@@ -169,24 +172,28 @@ def open_book(path: Path, parts: Mapping[str, str],
 
     plans: dict[str, Plan] = {}
     compacted: dict[str, bytes] = {}
+    count = split_read.piece_count()
     with source() as raw, zipfile.ZipFile(raw) as zf:
         names = set(zf.namelist())
         for tab, part in parts.items():
             if part not in names:
                 continue
             info = zf.getinfo(part)
-            if _declared_block_is_small(zf, info):
+            split = count > 1 and info.file_size >= split_read.SPLIT_BYTES
+            small = _declared_block_is_small(zf, info)
+            if small and not split:
                 continue
             xml = read_entry(zf, info, raw)
-            start = _cell_start(xml)
-            gaps = None if start is None else sparse_rows.plan(xml, start[1])
-            if gaps is not None and start is not None:
-                xml = sparse_rows.compact(xml, start[1], gaps)
-            columns = plan(xml)
-            if columns is not None:
-                xml = compact(xml, columns)
-            if columns is not None or gaps is not None:
-                plans[tab] = Plan(columns, gaps)
+            columns = gaps = None
+            if not small:
+                xml, columns, gaps = _compacted(xml)
+            cuts = split_read.cuts(xml, count) if split else None
+            pieces = None
+            if cuts is not None:  # read from here on, beside what follows
+                pieces = split_read.start(split_read.packages(zf, raw, part, xml, cuts), tab)
+            if columns is not None or gaps is not None or pieces is not None:
+                plans[tab] = Plan(columns, gaps, pieces)
+            if pieces is None and (columns is not None or gaps is not None):
                 compacted[part] = xml
             del xml
         if not compacted:
@@ -206,11 +213,27 @@ def open_book(path: Path, parts: Mapping[str, str],
     return CalamineWorkbook.from_filelike(buffer), plans
 
 
+def _compacted(xml: bytes) -> tuple[bytes, list[int] | None, list[tuple[int, int]] | None]:
+    """The sheet with its far columns and long runs of empty rows left out, the original
+    column of each column kept, and the runs of rows left out (None: nothing left out)."""
+    start = _cell_start(xml)
+    gaps = None if start is None else sparse_rows.plan(xml, start[1])
+    if gaps is not None and start is not None:
+        xml = sparse_rows.compact(xml, start[1], gaps)
+    columns = plan(xml)
+    if columns is not None:
+        xml = compact(xml, columns)
+    return xml, columns, gaps
+
+
 def read_rows(book: Any, tab: str, plans: Mapping[str, Plan]) -> Rows:
     """The rows of one tab of a workbook opened with :func:`open_book` (blank cells are
     empty strings)."""
-    values = cast(Rows, book.get_sheet_by_name(tab).to_python(skip_empty_area=False))
     layout = plans.get(tab)
+    if layout is not None and layout.pieces is not None:
+        values = split_read.finish(layout.pieces)
+    else:
+        values = cast(Rows, book.get_sheet_by_name(tab).to_python(skip_empty_area=False))
     if layout is None:
         return values
     if layout.columns is not None:

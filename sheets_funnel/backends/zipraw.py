@@ -11,6 +11,7 @@ from __future__ import annotations
 import struct
 import zipfile
 import zlib
+from collections.abc import Sequence
 from typing import BinaryIO, NamedTuple
 
 _LOCAL = struct.Struct("<4s5H3L2H")
@@ -113,6 +114,20 @@ class RawZipWriter:
         date, time = _dos_time(info)
         self._add(name, 0, zipfile.ZIP_DEFLATED, (time, date), entry.crc, len(entry.packed),
                   entry.size, entry.packed)
+
+    def add_stored(self, name: str, pieces: Sequence[bytes | memoryview],
+                   date_time: tuple[int, ...] = (1980, 1, 1, 0, 0, 0)) -> None:
+        """Add a new entry stored as it is (not compressed), its data given in pieces that
+        are written one after another (no joined copy is made)."""
+        info = zipfile.ZipInfo(name, date_time=date_time[:6])  # type: ignore[arg-type]
+        date, time = _dos_time(info)
+        crc = 0
+        for piece in pieces:
+            crc = zlib.crc32(piece, crc)
+        size = sum(len(piece) for piece in pieces)
+        self._add(name, 0, zipfile.ZIP_STORED, (time, date), crc, size, size, b"")
+        for piece in pieces:
+            self._out.write(piece)
 
     def close(self) -> None:
         """Write the central directory."""

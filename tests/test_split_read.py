@@ -1,0 +1,199 @@
+"""A large tab read in pieces side by side gives exactly the cells reading it whole gives.
+
+Pieces are forced here on small files (any size is "large", two to four pieces), so each
+shape a sheet can have at a cut is tried: a later piece narrower or wider than the first,
+starting with empty rows or columns, holding no values at all, a namespace prefix, rows
+that do not say their number, far cells left out while reading, and the files of every
+producer the project knows.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import producers
+import pytest
+from test_xlsx_far_cells import AS_OF, part_of, pipeline_book, type_into
+from test_xlsx_far_rows import LAST_ROW, type_below
+
+from sheets_funnel.backends import split_read
+from sheets_funnel.backends.xlsx import XlsxWorkbook
+from sheets_funnel.cells import Rows
+from sheets_funnel.refresh import refresh
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def read(path: Path, tabs: list[str], monkeypatch: pytest.MonkeyPatch,
+         pieces: int | None) -> tuple[dict[str, Rows], int]:
+    """The tabs read whole (``pieces`` None) or in that many pieces, and how many tabs were
+    read in pieces."""
+    split = 0
+    real = split_read.finish
+
+    def counted(*args: object) -> Rows:
+        nonlocal split
+        split += 1
+        return real(*args)  # type: ignore[arg-type]
+
+    with monkeypatch.context() as patch:
+        patch.setattr(split_read, "SPLIT_BYTES", 1 if pieces else 1 << 62)
+        patch.setattr(split_read, "piece_count", lambda: pieces or 1)
+        patch.setattr(split_read, "finish", counted)
+        return XlsxWorkbook(path).read(tabs), split
+
+
+def same_in_pieces(path: Path, tabs: list[str], monkeypatch: pytest.MonkeyPatch,
+                   counts: tuple[int, ...] = (2, 3, 4)) -> Rows:
+    """Read ``tabs`` whole and in each count of pieces; assert every read is identical and
+    that the first tab was really read in pieces. The first tab's rows, read whole."""
+    whole, split = read(path, tabs, monkeypatch, None)
+    assert split == 0
+    for count in counts:
+        pieces, split = read(path, tabs, monkeypatch, count)
+        assert split >= 1, f"{tabs[0]} was not read in {count} pieces"
+        assert pieces == whole, f"{count} pieces"
+    return whole[tabs[0]]
+
+
+def sheet_book(path: Path, rows: list[str], prefix: str = "") -> Path:
+    """A one-tab workbook ("Data") whose sheet holds these ``<row>`` elements as written."""
+    p = prefix
+    xmlns = f'xmlns:{p[:-1]}="{MAIN}"' if p else f'xmlns="{MAIN}"'
+    sheet = (f'<?xml version="1.0" encoding="UTF-8"?><{p}worksheet {xmlns}>'
+             f'<{p}sheetData>{"".join(rows)}</{p}sheetData></{p}worksheet>')
+    parts = {
+        "[Content_Types].xml": (
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+            'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.'
+            'openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.'
+            'openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'),
+        "_rels/.rels": (
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+            f'relationships"><Relationship Id="rId1" Type="{REL}/officeDocument" '
+            'Target="xl/workbook.xml"/></Relationships>'),
+        "xl/workbook.xml": (
+            f'<workbook xmlns="{MAIN}" xmlns:r="{REL}"><sheets>'
+            '<sheet name="Data" sheetId="1" r:id="rId1"/></sheets></workbook>'),
+        "xl/_rels/workbook.xml.rels": (
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+            f'relationships"><Relationship Id="rId1" Type="{REL}/worksheet" '
+            'Target="worksheets/sheet1.xml"/></Relationships>'),
+        "xl/worksheets/sheet1.xml": sheet,
+    }
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, text in parts.items():
+            zf.writestr(name, text)
+    return path
+
+
+def row(n: int, cells: dict[str, object], prefix: str = "", numbered: bool = True) -> str:
+    """A ``<row>`` with inline-string and number cells, as a script writes them."""
+    p = prefix
+    out = []
+    for column, value in cells.items():
+        ref = f' r="{column}{n}"' if numbered else ""
+        if isinstance(value, str):
+            out.append(f'<{p}c{ref} t="inlineStr"><{p}is><{p}t>{value}</{p}t></{p}is></{p}c>')
+        else:
+            out.append(f"<{p}c{ref}><{p}v>{value}</{p}v></{p}c>")
+    number = f' r="{n}"' if numbered else ""
+    return f"<{p}row{number}>{''.join(out)}</{p}row>"
+
+
+def deals(first: int, last: int, prefix: str = "") -> Iterator[str]:
+    for n in range(first, last + 1):
+        yield row(n, {"A": f"D-{n}", "B": f"Account {n}", "C": n * 10}, prefix)
+
+
+@pytest.mark.parametrize("kind", list(producers.PRODUCERS))
+def test_each_producers_workbook_reads_the_same_in_pieces(tmp_path, monkeypatch, kind):
+    suffix = ".xlsm" if "macro" in kind else ".xlsx"
+    path = producers.write(tmp_path / f"{kind}{suffix}", producers.PRODUCERS[kind]())
+    rows = same_in_pieces(path, ["Pipeline", "Settings"], monkeypatch)
+    assert len(rows) == 6 and rows[1][0] != ""  # a header and five deals
+
+
+def test_a_later_piece_narrower_than_the_header_is_widened(tmp_path, monkeypatch):
+    """The template's Flags header (column D) has no value below it: every row is still as
+    wide as the header row, as when the tab is read whole."""
+    path = sheet_book(tmp_path / "b.xlsx", [row(1, {"A": "ID", "B": "Account", "C": "Value",
+                                                     "D": "Flags"}), *deals(2, 200)])
+    rows = same_in_pieces(path, ["Data"], monkeypatch)
+    assert {len(r) for r in rows} == {4} and rows[150] == ["D-151", "Account 151", 1510, ""]
+
+
+def test_a_later_piece_wider_than_the_first_widens_every_row(tmp_path, monkeypatch):
+    notes = [row(190, {"A": "D-190", "G": "call back"})]
+    path = sheet_book(tmp_path / "b.xlsx", [*deals(1, 189), *notes, *deals(191, 200)])
+    rows = same_in_pieces(path, ["Data"], monkeypatch)
+    assert {len(r) for r in rows} == {7} and rows[189][6] == "call back"
+
+
+def test_empty_rows_and_columns_at_a_cut_keep_every_row_in_its_place(tmp_path, monkeypatch):
+    """Rows 101–150 are missing and the rows from 151 on start in column C. Row 100 holds a
+    long note, so the middle of the sheet falls inside it and a piece starts at row 151: it
+    begins after empty rows and an empty column."""
+    long_note = row(100, {"A": "D-100", "B": "x" * 20_000})
+    shifted = [row(n, {"C": n, "D": f"x{n}"}) for n in range(151, 260)]
+    path = sheet_book(tmp_path / "b.xlsx", [*deals(1, 99), long_note, *shifted])
+    with zipfile.ZipFile(path) as zf:
+        cuts = split_read.cuts(zf.read("xl/worksheets/sheet1.xml"), 2)
+    assert cuts is not None and [cut.first_row for cut in cuts] == [1, 151]
+    rows = same_in_pieces(path, ["Data"], monkeypatch)
+    assert len(rows) == 259 and rows[120] == ["", "", "", ""]
+    assert rows[200] == ["", "", 201, "x201"]
+
+
+def test_a_later_piece_without_values_adds_no_rows(tmp_path, monkeypatch):
+    """The last half of the sheet holds only cells without a value (styled, or formulas
+    never calculated): reading whole ends at the last value, and so do the pieces."""
+    empty = [f'<row r="{n}"><c r="A{n}" s="1"/><c r="B{n}"><f>A{n}</f><v></v></c></row>'
+             for n in range(101, 300)]
+    path = sheet_book(tmp_path / "b.xlsx", [*deals(1, 100), *empty])
+    rows = same_in_pieces(path, ["Data"], monkeypatch, counts=(2, 3))
+    assert len(rows) == 100
+
+
+def test_a_sheet_with_a_namespace_prefix_is_read_the_same_in_pieces(tmp_path, monkeypatch):
+    path = sheet_book(tmp_path / "b.xlsx", list(deals(1, 120, "x:")), prefix="x:")
+    rows = same_in_pieces(path, ["Data"], monkeypatch)
+    assert rows[119] == ["D-120", "Account 120", 1200]
+
+
+def test_rows_that_do_not_say_their_number_are_read_whole(tmp_path, monkeypatch):
+    """A writer may leave out row and cell references; a piece could not tell where its rows
+    are, so such a tab is not cut."""
+    plain = [row(n, {"A": f"D-{n}", "B": n}, numbered=False) for n in range(1, 101)]
+    path = sheet_book(tmp_path / "b.xlsx", plain)
+    whole, _ = read(path, ["Data"], monkeypatch, None)
+    pieces, split = read(path, ["Data"], monkeypatch, 2)
+    assert split == 0 and pieces == whole and whole["Data"][99] == ["D-100", 100]
+
+
+def test_far_cells_left_out_while_reading_come_back_in_pieces(tmp_path, monkeypatch):
+    path = pipeline_book(tmp_path / "far.xlsx")
+    type_into(path, part_of(path, "Pipeline"), "XFD1", "ask Dana")
+    type_below(path, "Pipeline", f"B{LAST_ROW}", "note at the bottom")
+    rows = same_in_pieces(path, ["Pipeline", "Settings"], monkeypatch, counts=(2, 3))
+    assert len(rows) == LAST_ROW and rows[LAST_ROW - 1][1] == "note at the bottom"
+    assert rows[0][-1] == "ask Dana"
+
+
+def test_a_refresh_reading_in_pieces_writes_what_a_whole_read_writes(tmp_path, monkeypatch):
+    outputs = []
+    for pieces in (None, 2):
+        path = pipeline_book(tmp_path / f"book-{pieces}.xlsx")
+        with monkeypatch.context() as patch:
+            patch.setattr(split_read, "SPLIT_BYTES", 1 if pieces else 1 << 62)
+            patch.setattr(split_read, "piece_count", lambda n=pieces: n or 1)
+            refresh(XlsxWorkbook(path), AS_OF)
+        outputs.append(XlsxWorkbook(path).read(["Funnel", "Focus", "History", "_funnel_state"]))
+    assert outputs[0] == outputs[1]
+    assert len(outputs[0]["_funnel_state"]) > 1
