@@ -9,6 +9,7 @@ producer the project knows.
 
 from __future__ import annotations
 
+import re
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +21,7 @@ from test_xlsx_far_rows import LAST_ROW, type_below
 
 from sheets_funnel.backends import split_read
 from sheets_funnel.backends.xlsx import XlsxWorkbook
-from sheets_funnel.cells import Rows
+from sheets_funnel.cells import Rows, column_letter
 from sheets_funnel.refresh import refresh
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -59,11 +60,13 @@ def same_in_pieces(path: Path, tabs: list[str], monkeypatch: pytest.MonkeyPatch,
     return whole[tabs[0]]
 
 
-def sheet_book(path: Path, rows: list[str], prefix: str = "") -> Path:
-    """A one-tab workbook ("Data") whose sheet holds these ``<row>`` elements as written."""
+def sheet_book(path: Path, rows: list[str], dimension: str, prefix: str = "") -> Path:
+    """A one-tab workbook ("Data") whose sheet holds these ``<row>`` elements as written,
+    and declares its size (``A1:D200``) as Excel does."""
     p = prefix
     xmlns = f'xmlns:{p[:-1]}="{MAIN}"' if p else f'xmlns="{MAIN}"'
     sheet = (f'<?xml version="1.0" encoding="UTF-8"?><{p}worksheet {xmlns}>'
+             f'<{p}dimension ref="{dimension}"/>'
              f'<{p}sheetData>{"".join(rows)}</{p}sheetData></{p}worksheet>')
     parts = {
         "[Content_Types].xml": (
@@ -112,10 +115,26 @@ def deals(first: int, last: int, prefix: str = "") -> Iterator[str]:
         yield row(n, {"A": f"D-{n}", "B": f"Account {n}", "C": n * 10}, prefix)
 
 
+def with_dimension(parts: producers.Parts, part: str, ref: str) -> None:
+    """Declare the sheet's size where Excel puts it: after ``<sheetPr>``, or first."""
+    xml = parts[part].decode("utf-8-sig")
+    root = re.search(r"<(\w+:)?worksheet\b[^>]*>(<\1?sheetPr\b[^>]*?(/>|>.*?</\1?sheetPr>))?",
+                     xml, re.S)
+    assert root is not None
+    p = root.group(1) or ""
+    parts[part] = (xml[:root.end()] + f'<{p}dimension ref="{ref}"/>' + xml[root.end():]).encode()
+
+
 @pytest.mark.parametrize("kind", list(producers.PRODUCERS))
 def test_each_producers_workbook_reads_the_same_in_pieces(tmp_path, monkeypatch, kind):
     suffix = ".xlsm" if "macro" in kind else ".xlsx"
-    path = producers.write(tmp_path / f"{kind}{suffix}", producers.PRODUCERS[kind]())
+    parts = producers.PRODUCERS[kind]()
+    path = producers.write(tmp_path / f"plain{suffix}", parts)
+    sheets = {s.name: s.part for s in XlsxWorkbook(path)._package_sheets()}
+    for tab, rows in XlsxWorkbook(path).read(["Pipeline", "Settings"]).items():
+        with_dimension(parts, sheets[tab], f"A1:{column_letter(max(map(len, rows)) - 1)}"
+                                           f"{len(rows)}")
+    path = producers.write(tmp_path / f"{kind}{suffix}", parts)
     rows = same_in_pieces(path, ["Pipeline", "Settings"], monkeypatch)
     assert len(rows) == 6 and rows[1][0] != ""  # a header and five deals
 
@@ -124,29 +143,36 @@ def test_a_later_piece_narrower_than_the_header_is_widened(tmp_path, monkeypatch
     """The template's Flags header (column D) has no value below it: every row is still as
     wide as the header row, as when the tab is read whole."""
     path = sheet_book(tmp_path / "b.xlsx", [row(1, {"A": "ID", "B": "Account", "C": "Value",
-                                                     "D": "Flags"}), *deals(2, 200)])
+                                                     "D": "Flags"}), *deals(2, 200)], "A1:D200")
     rows = same_in_pieces(path, ["Data"], monkeypatch)
     assert {len(r) for r in rows} == {4} and rows[150] == ["D-151", "Account 151", 1510, ""]
 
 
 def test_a_later_piece_wider_than_the_first_widens_every_row(tmp_path, monkeypatch):
     notes = [row(190, {"A": "D-190", "G": "call back"})]
-    path = sheet_book(tmp_path / "b.xlsx", [*deals(1, 189), *notes, *deals(191, 200)])
+    path = sheet_book(tmp_path / "b.xlsx", [*deals(1, 189), *notes, *deals(191, 200)],
+                      "A1:G200")
     rows = same_in_pieces(path, ["Data"], monkeypatch)
     assert {len(r) for r in rows} == {7} and rows[189][6] == "call back"
 
 
 def test_empty_rows_and_columns_at_a_cut_keep_every_row_in_its_place(tmp_path, monkeypatch):
-    """Rows 101–150 are missing and the rows from 151 on start in column C. Row 100 holds a
-    long note, so the middle of the sheet falls inside it and a piece starts at row 151: it
-    begins after empty rows and an empty column."""
-    long_note = row(100, {"A": "D-100", "B": "x" * 20_000})
-    shifted = [row(n, {"C": n, "D": f"x{n}"}) for n in range(151, 260)]
-    path = sheet_book(tmp_path / "b.xlsx", [*deals(1, 99), long_note, *shifted])
-    with zipfile.ZipFile(path) as zf:
-        cuts = split_read.cuts(zf.read("xl/worksheets/sheet1.xml"), 2)
-    assert cuts is not None and [cut.first_row for cut in cuts] == [1, 151]
-    rows = same_in_pieces(path, ["Data"], monkeypatch)
+    """Rows 101–150 are missing and the rows from 151 on start in column C. Row 151 holds a
+    long note, so the middle of the sheet falls inside it and the second piece starts at row
+    151: it begins after empty rows and an empty column."""
+    long_note = row(151, {"C": 151, "D": "x" * 20_000})
+    shifted = [row(n, {"C": n, "D": f"x{n}"}) for n in range(152, 260)]
+    path = sheet_book(tmp_path / "b.xlsx", [*deals(1, 100), long_note, *shifted], "A1:D259")
+    blocks: list[tuple[int, int]] = []
+    real = split_read._joined
+
+    def seen(parts: list[tuple[int, int, Rows]]) -> Rows:
+        blocks[:] = [(top, left) for top, left, _ in parts]
+        return real(parts)
+
+    monkeypatch.setattr(split_read, "_joined", seen)
+    rows = same_in_pieces(path, ["Data"], monkeypatch, counts=(2,))
+    assert blocks == [(0, 0), (150, 2)]  # 0-based: row 151, column C
     assert len(rows) == 259 and rows[120] == ["", "", "", ""]
     assert rows[200] == ["", "", 201, "x201"]
 
@@ -156,13 +182,13 @@ def test_a_later_piece_without_values_adds_no_rows(tmp_path, monkeypatch):
     never calculated): reading whole ends at the last value, and so do the pieces."""
     empty = [f'<row r="{n}"><c r="A{n}" s="1"/><c r="B{n}"><f>A{n}</f><v></v></c></row>'
              for n in range(101, 300)]
-    path = sheet_book(tmp_path / "b.xlsx", [*deals(1, 100), *empty])
+    path = sheet_book(tmp_path / "b.xlsx", [*deals(1, 100), *empty], "A1:B299")
     rows = same_in_pieces(path, ["Data"], monkeypatch, counts=(2, 3))
     assert len(rows) == 100
 
 
 def test_a_sheet_with_a_namespace_prefix_is_read_the_same_in_pieces(tmp_path, monkeypatch):
-    path = sheet_book(tmp_path / "b.xlsx", list(deals(1, 120, "x:")), prefix="x:")
+    path = sheet_book(tmp_path / "b.xlsx", list(deals(1, 120, "x:")), "A1:C120", prefix="x:")
     rows = same_in_pieces(path, ["Data"], monkeypatch)
     assert rows[119] == ["D-120", "Account 120", 1200]
 
@@ -171,17 +197,22 @@ def test_rows_that_do_not_say_their_number_are_read_whole(tmp_path, monkeypatch)
     """A writer may leave out row and cell references; a piece could not tell where its rows
     are, so such a tab is not cut."""
     plain = [row(n, {"A": f"D-{n}", "B": n}, numbered=False) for n in range(1, 101)]
-    path = sheet_book(tmp_path / "b.xlsx", plain)
+    path = sheet_book(tmp_path / "b.xlsx", plain, "A1:B100")
     whole, _ = read(path, ["Data"], monkeypatch, None)
     pieces, split = read(path, ["Data"], monkeypatch, 2)
     assert split == 0 and pieces == whole and whole["Data"][99] == ["D-100", 100]
 
 
-def test_far_cells_left_out_while_reading_come_back_in_pieces(tmp_path, monkeypatch):
+def test_a_sheet_with_far_cells_is_compacted_and_read_whole(tmp_path, monkeypatch):
+    """A stray note far right and far down makes the declared size far larger than the data:
+    the tab is read from its compacted copy, not in pieces, and reads the same."""
     path = pipeline_book(tmp_path / "far.xlsx")
     type_into(path, part_of(path, "Pipeline"), "XFD1", "ask Dana")
     type_below(path, "Pipeline", f"B{LAST_ROW}", "note at the bottom")
-    rows = same_in_pieces(path, ["Pipeline", "Settings"], monkeypatch, counts=(2, 3))
+    whole, _ = read(path, ["Pipeline"], monkeypatch, None)
+    pieces, split = read(path, ["Pipeline"], monkeypatch, 2)
+    assert split == 0 and pieces == whole
+    rows = whole["Pipeline"]
     assert len(rows) == LAST_ROW and rows[LAST_ROW - 1][1] == "note at the bottom"
     assert rows[0][-1] == "ask Dana"
 

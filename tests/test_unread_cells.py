@@ -201,6 +201,27 @@ def test_the_scan_finds_each_formula_without_a_value_whatever_the_prefix(tmp_pat
         assert xlsx_sheet_scan.uncalculated(zf, "sheet.xml", {0, 1, 3}) == [(1, 3), (2, 3)]
         assert xlsx_sheet_scan.uncalculated(zf, "sheet.xml", set()) == []
         assert xlsx_sheet_scan.uncalculated_columns(zf, "sheet.xml") == {2, 3, 27}
+        # the same from the rows' XML in memory, as a tab read in pieces keeps it
+        rows_xml = [sheet.split(f"<{p}row r=\"3\">")[0].encode(),
+                    (f"<{p}row r=\"3\">" + sheet.split(f"<{p}row r=\"3\">")[1]).encode()]
+        for columns in (None, {0, 1, 3}, set(), {27}):
+            assert xlsx_sheet_scan.uncalculated_in(rows_xml, p.encode(), columns) == (
+                xlsx_sheet_scan.uncalculated(zf, "sheet.xml", columns))
+
+
+def test_a_cell_whose_reference_is_not_its_first_attribute_is_found(tmp_path):
+    """Writers put ``r`` first; a cell that has its style or type first, or more spaces, is
+    found all the same, in the columns asked only."""
+    from sheets_funnel.backends import xlsx_sheet_scan
+
+    cells = ('<c s="1" r="A2"><f>1+1</f></c>'  # never calculated, reference second
+             '<c t="str"  r="B2"><f>"x"</f><v></v></c>'  # never calculated, two spaces
+             '<c  r="C2"><f>2+2</f><v/></c>'  # reference first after two spaces
+             '<c s="1" r="D2"><f>3+3</f><v>6</v></c>')  # calculated
+    rows_xml = [f'<row r="2">{cells}</row>'.encode()]
+    assert xlsx_sheet_scan.uncalculated_in(rows_xml, b"") == [(1, 0), (1, 1), (1, 2)]
+    assert xlsx_sheet_scan.uncalculated_in(rows_xml, b"", {1, 3}) == [(1, 1)]
+    assert xlsx_sheet_scan.uncalculated_in(rows_xml, b"", {3}) == []
 
 
 def large_scripted_book(path: Path, deals: int) -> Path:
@@ -260,7 +281,34 @@ def test_a_large_tab_is_searched_for_formulas_while_it_is_read(tmp_path, monkeyp
     assert searches == [("uncalculated", main)]
 
 
-def test_a_large_tab_with_formulas_never_calculated_stops_the_refresh(cli, tmp_path):
+def test_a_tab_read_in_pieces_is_searched_for_formulas_in_the_rows_read(tmp_path,
+                                                                        monkeypatch):
+    """A tab read in pieces keeps its rows' XML until the workbook is written: the check
+    searches it there, in the columns asked only, without reading the file again."""
+    from sheets_funnel.backends import split_read, xlsx_sheet_scan
+    from sheets_funnel.backends.xlsx import XlsxWorkbook
+
+    path = large_scripted_book(tmp_path / "large.xlsx", 8000)
+    monkeypatch.setattr(split_read, "SPLIT_BYTES", 1)
+    monkeypatch.setattr(split_read, "piece_count", lambda: 2)
+    for name in ("uncalculated", "uncalculated_columns"):
+        monkeypatch.setattr(xlsx_sheet_scan, name, None)  # the file is not searched
+    book = XlsxWorkbook(path)
+    book.read(["Pipeline"])
+    assert len(book._rows_xml["Pipeline"][0]) == 2
+    assert book.uncalculated("Pipeline", [0, 1, 2, 4, 5]) == []
+    # Stage (column D, index 3) in rows 3, 7 and 8001; Flags (L, index 11) in every deal row
+    assert book.uncalculated("Pipeline", range(11)) == [(2, 3), (6, 3), (8000, 3)]
+    assert len(book.uncalculated("Pipeline", [11])) == 8000
+
+
+@pytest.mark.parametrize("pieces", [1, 2])
+def test_a_large_tab_with_formulas_never_calculated_stops_the_refresh(cli, tmp_path,
+                                                                      monkeypatch, pieces):
+    from sheets_funnel.backends import split_read
+
+    monkeypatch.setattr(split_read, "SPLIT_BYTES", 1)  # read whole (1) or in two pieces
+    monkeypatch.setattr(split_read, "piece_count", lambda: pieces)
     path = large_scripted_book(tmp_path / "large.xlsx", 8000)
     before = digest(path)
     result = cli("refresh", str(path), "--json", "--as-of", AS_OF)

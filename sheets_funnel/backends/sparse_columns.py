@@ -19,29 +19,19 @@ import io
 import re
 import zipfile
 import zlib
-from collections.abc import Iterable, Mapping
-from concurrent.futures import Future
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
 from ..cells import Rows, column_index, column_letter
 from . import sparse_rows, split_read
-from .sheet_xml import PREFIX, SHEET_DATA
+from .sheet_xml import PREFIX, SHEET_DATA, any_of_columns
 from .zipraw import RawZipWriter, read_entry
 
 #: Columns that hold no cell are read as blank as long as there are at most this many of them.
 SLACK = 16
 
-
-
-def _any_of(names: Iterable[bytes]) -> bytes:
-    """A regex group matching any of the column names, grouped by all but the last letter."""
-    by_head: dict[bytes, set[int]] = {}
-    for name in names:
-        by_head.setdefault(name[:-1], set()).add(name[-1])
-    parts = [head + b"[" + bytes(sorted(tails)) + b"]" for head, tails in by_head.items()]
-    return b"(?:" + b"|".join(parts) + b")"
 
 
 def _cell_start(xml: bytes) -> tuple[bytes, int] | None:
@@ -66,7 +56,7 @@ def used_columns(xml: bytes) -> list[int]:
     head, pos = start
     found: set[bytes] = set()
     while True:
-        skip = b"(?!" + _any_of(found) + b"[0-9])" if found else b""
+        skip = b"(?!" + any_of_columns(found) + b"[0-9])" if found else b""
         match = re.compile(re.escape(head) + skip + rb"([A-Z]{1,3})[0-9]").search(xml, pos)
         if match is None:
             return sorted(column_index(name.decode()) for name in found)
@@ -125,7 +115,7 @@ class Plan:
 
     columns: list[int] | None
     row_gaps: list[tuple[int, int]] | None
-    pieces: list[Future[Any]] | None = None
+    pieces: split_read.Pieces | None = None
 
 
 #: A sheet's declared block (rows × columns of its ``<dimension>``) is read as it is when the
@@ -179,21 +169,22 @@ def open_book(path: Path, parts: Mapping[str, str],
             if part not in names:
                 continue
             info = zf.getinfo(part)
-            split = count > 1 and info.file_size >= split_read.SPLIT_BYTES
-            small = _declared_block_is_small(zf, info)
-            if small and not split:
+            if _declared_block_is_small(zf, info):
+                if count > 1 and info.file_size >= split_read.SPLIT_BYTES:
+                    pieces = split_read.start(zf, raw, info, tab, count)
+                    if pieces is not None:  # being read from here on, beside what follows
+                        plans[tab] = Plan(None, None, pieces)
                 continue
             xml = read_entry(zf, info, raw)
-            columns = gaps = None
-            if not small:
-                xml, columns, gaps = _compacted(xml)
-            cuts = split_read.cuts(xml, count) if split else None
-            pieces = None
-            if cuts is not None:  # read from here on, beside what follows
-                pieces = split_read.start(split_read.packages(zf, raw, part, xml, cuts), tab)
-            if columns is not None or gaps is not None or pieces is not None:
-                plans[tab] = Plan(columns, gaps, pieces)
-            if pieces is None and (columns is not None or gaps is not None):
+            start = _cell_start(xml)
+            gaps = None if start is None else sparse_rows.plan(xml, start[1])
+            if gaps is not None and start is not None:
+                xml = sparse_rows.compact(xml, start[1], gaps)
+            columns = plan(xml)
+            if columns is not None:
+                xml = compact(xml, columns)
+            if columns is not None or gaps is not None:
+                plans[tab] = Plan(columns, gaps)
                 compacted[part] = xml
             del xml
         if not compacted:
@@ -211,19 +202,6 @@ def open_book(path: Path, parts: Mapping[str, str],
         writer.close()
     buffer.seek(0)
     return CalamineWorkbook.from_filelike(buffer), plans
-
-
-def _compacted(xml: bytes) -> tuple[bytes, list[int] | None, list[tuple[int, int]] | None]:
-    """The sheet with its far columns and long runs of empty rows left out, the original
-    column of each column kept, and the runs of rows left out (None: nothing left out)."""
-    start = _cell_start(xml)
-    gaps = None if start is None else sparse_rows.plan(xml, start[1])
-    if gaps is not None and start is not None:
-        xml = sparse_rows.compact(xml, start[1], gaps)
-    columns = plan(xml)
-    if columns is not None:
-        xml = compact(xml, columns)
-    return xml, columns, gaps
 
 
 def read_rows(book: Any, tab: str, plans: Mapping[str, Plan]) -> Rows:

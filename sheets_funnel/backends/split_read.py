@@ -10,10 +10,13 @@ its own place, every row as wide as the widest.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import io
 import os
 import re
 import zipfile
+import zlib
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -38,109 +41,151 @@ def piece_count() -> int:
     return max(1, min(cores, MAX_PIECES))
 
 
+_ROW_END = (b" ", b">", b"\t", b"\n", b"\r", b"/")
+
+
 @dataclass(frozen=True)
-class Cut:
-    """A piece of a sheet part: where its rows lie in the XML, and the 1-based number of its
-    first row."""
+class Pieces:
+    """A tab being read in pieces: the reader's sheet of each piece (when done), the XML of
+    each piece's rows, and the namespace prefix of the sheet's elements (``x:`` or none)."""
 
-    start: int
-    end: int
-    first_row: int
+    sheets: list[Future[Any]]
+    rows_xml: list[bytes]
+    prefix: bytes
 
 
-def cuts(xml: bytes, count: int) -> list[Cut] | None:
-    """Where to cut a sheet part into ``count`` pieces of about equal size, each beginning at
-    a ``<row>`` that says its number; None when it cannot be cut (no cells, or a row at a cut
-    that does not say its number, as some writers leave it)."""
-    found = SHEET_DATA.search(xml)
-    if found is None or xml[found.end() - 1:found.end()] == b"/":
+def start(zf: zipfile.ZipFile, raw: BinaryIO, info: zipfile.ZipInfo, tab: str,
+          count: int) -> Pieces | None:
+    """Start reading the sheet part ``info`` of ``zf`` (its file ``raw``) as ``tab`` in up to
+    ``count`` pieces, each on a thread of its own as soon as its rows are inflated, while the
+    next piece is inflated here; None when the part cannot be cut (not deflated, no cells,
+    or its first cut falls on a row that does not say its number, as some writers leave
+    it). Raises :class:`zipfile.BadZipFile` when the part fails its CRC-32 check."""
+    if info.flag_bits & 0x1 or info.compress_type != zipfile.ZIP_DEFLATED:
+        return None
+    inflater = zlib.decompressobj(-15)
+    rest = compressed(raw, info)
+    target = info.file_size // count + 1
+    pending = b""
+    while True:  # up to the start of the cells
+        more = inflater.decompress(rest, target)
+        rest = inflater.unconsumed_tail
+        pending += more
+        found = SHEET_DATA.search(pending)
+        if (found is not None and pending.find(b">", found.end() - 1) >= 0) or not rest:
+            break
+    crc = zlib.crc32(pending)
+    if found is None or pending[found.end() - 1:found.end()] == b"/":
         return None
     prefix = found.group(1) + b":" if found.group(1) else b""
-    start = xml.index(b">", found.end() - 1) + 1
-    end = xml.rfind(b"</" + prefix + b"sheetData>")
-    if end < start:
+    body = pending.index(b">", found.end() - 1) + 1
+    head, pending = pending[:body], pending[body:]
+    root = _ROOT.search(head)
+    if root is None:
         return None
+    ending = b"</" + prefix + b"sheetData></" + root.group(1) + b">"
     row = b"<" + prefix + b"row"
-    bounds = [start]
-    numbers = [1]
-    for k in range(1, count):
-        at = _next_row(xml, row, start + (end - start) * k // count, end)
-        if at is None or at <= bounds[-1]:
-            break
-        number = _ROW_NUMBER.match(xml, at + len(row))
-        if number is None:
-            return None
-        bounds.append(at)
-        numbers.append(int(number.group(1)))
-    if len(bounds) < 2:
-        return None
-    bounds.append(end)
-    return [Cut(bounds[k], bounds[k + 1], numbers[k]) for k in range(len(numbers))]
-
-
-def _next_row(xml: bytes, row: bytes, at: int, end: int) -> int | None:
-    """The position of the first ``<row`` tag from ``at`` on (a text cannot hold one: its
-    ``<`` is written ``&lt;``)."""
-    while True:
-        at = xml.find(row, at, end)
-        if at < 0:
-            return None
-        if xml[at + len(row):at + len(row) + 1] in (b" ", b">", b"\t", b"\n", b"\r", b"/"):
-            return at
-        at += len(row)
-
-
-def packages(zf: zipfile.ZipFile, raw: BinaryIO, part: str, xml: bytes,
-             pieces: Sequence[Cut]) -> list[io.BytesIO]:
-    """One package per piece: the package of ``zf`` (its file ``raw``) with the sheet part
-    holding only that piece's rows, stored uncompressed (it never leaves memory)."""
-    head = memoryview(xml)[:pieces[0].start]
-    tail = memoryview(xml)[pieces[-1].end:]
-    out = []
-    for piece in pieces:
-        buffer = io.BytesIO()
-        writer = RawZipWriter(buffer)
-        for info in zf.infolist():
-            if info.filename == part:
-                writer.add_stored(part, [head, memoryview(xml)[piece.start:piece.end], tail])
-            else:
-                writer.copy(zf, info, raw)
-        writer.close()
-        buffer.seek(0)
-        out.append(buffer)
-    return out
-
-
-def start(packages_: Sequence[io.BytesIO], tab: str) -> list[Future[Any]]:
-    """Start reading ``tab`` from each piece's package, each on a thread of its own; the
-    reader lets other threads run meanwhile, the caller's among them."""
-    from python_calamine import CalamineWorkbook
-
-    books = []
-    for package in packages_:  # opening holds the interpreter: one after another, here
-        books.append(CalamineWorkbook.from_filelike(package))
-        package.close()  # the reader holds its own copy: this one's memory is let go at once
-    pool = ThreadPoolExecutor(len(books), "reader")
+    pool = ThreadPoolExecutor(count, "reader")
+    pieces: list[Future[Any]] = []
+    rows_xml: list[bytes] = []
     try:
-        return [pool.submit(book.get_sheet_by_name, tab) for book in books]
+        goal = target
+        while len(pieces) < count - 1 and rest:
+            if len(pending) < goal:
+                more = inflater.decompress(rest, goal - len(pending))
+                rest = inflater.unconsumed_tail
+                crc = zlib.crc32(more, crc)
+                pending += more
+            cut = _last_row(pending, row)
+            if not cut:  # no row begins after the first: take in more
+                goal += target
+                continue
+            if _ROW_NUMBER.match(pending, cut + len(row)) is None:
+                if not pieces:
+                    return None
+                break  # the rest is read as one piece from the last cut
+            goal = target
+            rows_xml.append(pending[:cut])
+            pieces.append(pool.submit(_read, _package(zf, raw, info.filename,
+                                                      [head, rows_xml[-1], ending]), tab))
+            pending = pending[cut:]
+        more = inflater.decompress(rest) + inflater.flush()
+        crc = zlib.crc32(more, crc)
+        pending += more
+        if crc != info.CRC:
+            raise zipfile.BadZipFile(f"Bad CRC-32 for file {info.filename!r}")
+        rows_xml.append(pending)
+        pieces.append(pool.submit(_read, _package(zf, raw, info.filename, [head, pending]), tab))
+        return Pieces(pieces, rows_xml, prefix)
     finally:
         pool.shutdown(wait=False)
 
 
-def finish(sheets: Sequence[Future[Any]]) -> Rows:
+_ROOT = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?worksheet)[\s>]")
+
+
+def compressed(raw: BinaryIO, info: zipfile.ZipInfo) -> bytes:
+    """An entry's bytes as they are stored in the archive ``raw``."""
+    raw.seek(info.header_offset)
+    header = raw.read(30)
+    if header[:4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile(f"bad local header for {info.filename!r}")
+    name_length, extra_length = int.from_bytes(header[26:28], "little"), int.from_bytes(
+        header[28:30], "little")
+    raw.seek(name_length + extra_length, 1)
+    return raw.read(info.compress_size)
+
+
+def _last_row(text: bytes, row: bytes) -> int | None:
+    """Where the last ``<row`` tag in ``text`` starts (a text cannot hold one: its ``<`` is
+    written ``&lt;``)."""
+    at = len(text)
+    while (at := text.rfind(row, 0, at)) >= 0:
+        if text[at + len(row):at + len(row) + 1] in _ROW_END:
+            return at
+    return None
+
+
+def _package(zf: zipfile.ZipFile, raw: BinaryIO, part: str,
+             sheet: Sequence[bytes]) -> io.BytesIO:
+    """The package of ``zf`` (its file ``raw``) with ``part`` holding ``sheet`` (given in
+    pieces), stored uncompressed: it never leaves memory."""
+    buffer = io.BytesIO()
+    writer = RawZipWriter(buffer)
+    for info in zf.infolist():
+        if info.filename == part:
+            writer.add_stored(part, sheet)
+        else:
+            writer.copy(zf, info, raw)
+    writer.close()
+    buffer.seek(0)
+    return buffer
+
+
+def _read(package: io.BytesIO, tab: str) -> Any:
+    """The reader's sheet ``tab`` of a piece's package."""
+    from python_calamine import CalamineWorkbook
+
+    book = CalamineWorkbook.from_filelike(package)
+    package.close()  # the reader holds its own copy: this one's memory is let go at once
+    return book.get_sheet_by_name(tab)
+
+
+def finish(pieces: Pieces) -> Rows:
     """The rows of the pieces started with :func:`start`, put together as the whole tab
-    reads."""
-    first = sheets[0].result()
-    blocks: list[tuple[int, int, Rows]] = [
-        (0, 0, cast(Rows, first.to_python(skip_empty_area=False)))]  # first row and column
-    del first
-    for future in sheets[1:]:
-        piece = future.result()
-        block = cast(Rows, piece.to_python(skip_empty_area=True))
-        if block and piece.start is not None:
+    reads. Each piece's sheet is let go as soon as its rows are out."""
+    blocks: list[tuple[int, int, Rows]] = []  # first row and column of each block, its rows
+    while pieces.sheets:
+        piece = pieces.sheets.pop(0).result()
+        if not blocks:  # the first piece is read from A1, as the whole tab is
+            blocks.append((0, 0, cast(Rows, piece.to_python(skip_empty_area=False))))
+        elif (block := cast(Rows, piece.to_python(skip_empty_area=True))) and piece.start:
             top, left = piece.start
             blocks.append((top, left, block))
-    return _joined(blocks)
+        del piece
+    rows = _joined(blocks)
+    _give_back()  # what the reader's threads held
+    return rows
 
 
 def _joined(blocks: list[tuple[int, int, Rows]]) -> Rows:
@@ -160,3 +205,15 @@ def _joined(blocks: list[tuple[int, int, Rows]]) -> Rows:
             row.extend(after)
         out.extend(block)
     return out
+
+
+def _give_back() -> None:
+    """Return the memory the reader's threads freed to the system (glibc keeps each thread's
+    freed memory for that thread otherwise, so the process would stay as large as it was
+    while the pieces were read). Nothing where the C library is not glibc."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        trim = libc.malloc_trim
+    except (OSError, AttributeError):
+        return
+    trim(0)

@@ -65,6 +65,9 @@ class XlsxWorkbook:
         #: The columns of each large tab that hold formulas never calculated, looked for on
         #: another core while the tab was read.
         self._formulas: dict[str, Future[set[int]]] = {}
+        #: The rows' XML of each tab read in pieces (see :mod:`.split_read`), kept for the
+        #: check for formulas never calculated until the workbook is written.
+        self._rows_xml: dict[str, tuple[list[bytes], bytes]] = {}
 
     @property
     def label(self) -> str:
@@ -122,6 +125,8 @@ class XlsxWorkbook:
         """0-based (row, column) of the tab's formula cells that hold no calculated value
         (a file written by a program and never opened in a spreadsheet), in ``columns``
         (0-based) when given."""
+        if tab in self._rows_xml:
+            return xlsx_sheet_scan.uncalculated_in(*self._rows_xml[tab], columns)
         ahead = self._formulas.get(tab)
         if ahead is not None and ahead.exception() is None:
             found = ahead.result()
@@ -156,8 +161,12 @@ class XlsxWorkbook:
         try:
             # the reader refuses a whole file with tabs it cannot read: it gets a copy without
             package = self._without(unread) if unread else None
-            self._formulas = self._look_for_formulas(parts, package)
             book, plans = sparse_columns.open_book(self.path, parts, package)
+            self._rows_xml = {tab: (plan.pieces.rows_xml, plan.pieces.prefix)
+                              for tab, plan in plans.items() if plan.pieces is not None}
+            self._formulas = self._look_for_formulas(
+                {tab: part for tab, part in parts.items() if tab not in self._rows_xml},
+                package)
         except Exception as exc:  # calamine raises its own error types
             raise self._damaged(None, exc) from None
         out: dict[str, Rows] = {}
@@ -249,6 +258,7 @@ class XlsxWorkbook:
         """Replace the owned tabs' cells, create missing ones, and swap the file atomically."""
         self.check_unlocked()
         self._wait_for_formulas()
+        self._rows_xml = {}
         # read whole, so no handle on the file is open at the replace (Windows refuses it)
         package = self.path.read_bytes()
         raw = io.BytesIO(package)

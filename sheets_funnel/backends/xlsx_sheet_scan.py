@@ -12,12 +12,12 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from xml.etree import ElementTree as ET
 
 from ..cells import column_index, column_letter
-from .sheet_xml import SHEET_DATA
+from .sheet_xml import SHEET_DATA, any_of_columns
 
 _CHUNK = 1 << 22
 _SMALL_CHUNK = 1 << 18
@@ -92,6 +92,38 @@ def _references(pieces: Iterator[bytes]) -> Iterator[re.Match[bytes]]:
 
 def _uncalculated(prefix: bytes) -> re.Pattern[bytes]:
     return re.compile(_UNCALCULATED.format(p=re.escape(prefix.decode())).encode())
+
+
+def uncalculated_in(texts: Iterable[bytes], prefix: bytes,
+                    columns: Collection[int] | None = None) -> list[tuple[int, int]]:
+    """:func:`uncalculated` of a sheet's rows already in memory (whole rows in each text, the
+    sheet's elements with namespace ``prefix``, e.g. ``x:``)."""
+    wanted = None if columns is None else {column_letter(c).encode() for c in columns}
+    if wanted is not None and not wanted:
+        return []
+    pattern = _cell_uncalculated(prefix, wanted)
+    found: list[tuple[int, int]] = []
+    for text in texts:
+        for match in pattern.finditer(text):
+            letters, row = match.group(1, 2) if match.group(1) else match.group(3, 4)
+            if wanted is None or letters in wanted:
+                found.append((int(row) - 1, column_index(letters.decode())))
+    return found
+
+
+def _cell_uncalculated(prefix: bytes, wanted: Collection[bytes] | None) -> re.Pattern[bytes]:
+    """A cell whose formula holds no value, in the ``wanted`` columns (any when None).
+
+    A cell whose reference comes first (``<c r="D3" …>``, as every common writer puts it)
+    is matched only in the wanted columns, so the engine passes over the cells of other
+    columns, formulas or not, at C speed; a cell whose reference comes later among its
+    attributes is matched in any column (groups 3 and 4), and its column checked after.
+    """
+    p = re.escape(prefix)
+    letters = rb"[A-Z]{1,3}" if wanted is None else any_of_columns(wanted)
+    start = (rb"<" + p + rb'c(?: r="(' + letters + rb')(\d+)"'
+             + rb'|\s+(?!r=")[^>]*?\br="([A-Z]{1,3})(\d+)")[^>]*>')
+    return re.compile(start + _UNCALCULATED.format(p=p.decode()).encode())
 
 
 def merged(zf: zipfile.ZipFile, part: str) -> list[tuple[int, int, int, int]]:
