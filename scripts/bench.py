@@ -172,9 +172,8 @@ def bench_workbook(source: Path) -> tuple[float, float]:
     """Refresh time and openpyxl round-trip time for one workbook: the best of several runs
     on each side (which filters out what other work on the machine costs), each in a fresh
     process on a fresh copy, so no run inherits another's memory."""
-    large = source.stat().st_size >= 2_000_000
-    refresh_s = min(timed_in_child("refresh", source) for _ in range(3))
-    round_trip_s = min(timed_in_child("openpyxl", source) for _ in range(2 if large else 3))
+    refresh_s = min(timed_in_child("refresh", source) for _ in range(5))
+    round_trip_s = min(timed_in_child("openpyxl", source) for _ in range(3))
     return refresh_s, round_trip_s
 
 
