@@ -228,3 +228,16 @@ def test_a_refresh_reading_in_pieces_writes_what_a_whole_read_writes(tmp_path, m
         outputs.append(XlsxWorkbook(path).read(["Funnel", "Focus", "History", "_funnel_state"]))
     assert outputs[0] == outputs[1]
     assert len(outputs[0]["_funnel_state"]) > 1
+
+
+def test_shared_formulas_whose_first_cell_is_in_another_piece_keep_their_values(
+        tmp_path, monkeypatch):
+    """Excel writes a column of like formulas once (``<f t="shared" si="0">``) and refers to
+    it below; a piece holding only the references reads their calculated values."""
+    first = ('<row r="1"><c r="A1"><v>1</v></c><c r="B1"><f t="shared" ref="B1:B300" si="0">'
+             "A1*2</f><v>2</v></c></row>")
+    below = [f'<row r="{n}"><c r="A{n}"><v>{n}</v></c><c r="B{n}"><f t="shared" si="0"/>'
+             f"<v>{2 * n}</v></c></row>" for n in range(2, 301)]
+    path = sheet_book(tmp_path / "b.xlsx", [first, *below], "A1:B300")
+    rows = same_in_pieces(path, ["Data"], monkeypatch)
+    assert rows[299] == [300, 600]
