@@ -369,6 +369,8 @@ def _match_lines(saved: str, current: Snapshot) -> _Match | None:
     if not current._round_trip:
         return None
     before = saved.split("\n")
+    if before == now:  # nothing changed since (a second refresh of the day, a weekend's)
+        return _Match([], [])
     before_lines, now_lines = set(before), set(now)
     # the lines saved otherwise than now, in their order, and the deals now written otherwise
     gone_lines = before_lines - now_lines

@@ -404,3 +404,13 @@ def test_lines_with_a_field_too_many_and_one_too_few_are_each_read_on_their_own(
     assert state is not None and state.deals == {
         "d-1": DealState("D-1", "Acme", "Anna", 3, "lost"),
         "d-2": DealState("D-2", "Beta", "Boris", 2, "open")}
+
+
+def test_a_pipeline_unchanged_since_the_last_refresh_moved_nothing():
+    before = {f"d-{n}": deal(f"D-{n}", n % 6 if n % 6 < 5 else 5,
+                             "won" if n % 6 == 5 else "lost" if n % 4 == 0 else "open")
+              for n in range(2_000)}
+    saved = state_rows(snap(BEFORE, *before.values()))
+    check_movement(saved, before, dict(before), set(before))
+    movement = compare(read_state(saved), snap(NOW, *before.values()))
+    assert movement.moves == () and movement.since == BEFORE and not movement.first
