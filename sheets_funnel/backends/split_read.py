@@ -24,7 +24,7 @@ from typing import Any, BinaryIO, cast
 
 from ..cells import Cell, Rows
 from .sheet_xml import SHEET_DATA
-from .zipraw import RawZipWriter
+from .zipraw import RawZipWriter, stored_bytes
 
 #: A sheet part from this size on (inflated) is read in pieces when there is more than one
 #: core: below it, cutting and packing cost about what reading side by side saves.
@@ -32,16 +32,21 @@ SPLIT_BYTES = 8 << 20
 #: At most this many pieces, whatever the number of cores.
 MAX_PIECES = 4
 _ROW_NUMBER = re.compile(rb'[^>]*?\sr="(\d+)"')
+#: What may follow ``<row`` in a row's start tag.
+_ROW_END = (b" ", b">", b"\t", b"\n", b"\r", b"/")
+#: The sheet's root element, with its prefix (``x:worksheet``).
+_ROOT = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?worksheet)[\s>]")
+
+
+def usable_cores() -> int:
+    """How many processor cores this process may run on."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
 
 
 def piece_count() -> int:
     """How many pieces a large tab is read in: one per core this process may use."""
-    affinity = getattr(os, "sched_getaffinity", None)
-    cores = len(affinity(0)) if affinity is not None else os.cpu_count() or 1
-    return max(1, min(cores, MAX_PIECES))
-
-
-_ROW_END = (b" ", b">", b"\t", b"\n", b"\r", b"/")
+    return max(1, min(usable_cores(), MAX_PIECES))
 
 
 @dataclass(frozen=True)
@@ -64,7 +69,7 @@ def start(zf: zipfile.ZipFile, raw: BinaryIO, info: zipfile.ZipInfo, tab: str,
     if info.flag_bits & 0x1 or info.compress_type != zipfile.ZIP_DEFLATED:
         return None
     inflater = zlib.decompressobj(-15)
-    rest = compressed(raw, info)
+    rest = stored_bytes(info, raw)
     target = info.file_size // count + 1
     pending = b""
     while True:  # up to the start of the cells
@@ -119,21 +124,6 @@ def start(zf: zipfile.ZipFile, raw: BinaryIO, info: zipfile.ZipInfo, tab: str,
         return Pieces(pieces, rows_xml, prefix)
     finally:
         pool.shutdown(wait=False)
-
-
-_ROOT = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?worksheet)[\s>]")
-
-
-def compressed(raw: BinaryIO, info: zipfile.ZipInfo) -> bytes:
-    """An entry's bytes as they are stored in the archive ``raw``."""
-    raw.seek(info.header_offset)
-    header = raw.read(30)
-    if header[:4] != b"PK\x03\x04":
-        raise zipfile.BadZipFile(f"bad local header for {info.filename!r}")
-    name_length, extra_length = int.from_bytes(header[26:28], "little"), int.from_bytes(
-        header[28:30], "little")
-    raw.seek(name_length + extra_length, 1)
-    return raw.read(info.compress_size)
 
 
 def _last_row(text: bytes, row: bytes) -> int | None:

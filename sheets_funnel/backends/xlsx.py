@@ -26,7 +26,7 @@ from xml.etree import ElementTree as ET
 
 from ..cells import Rows
 from ..errors import NotAWorkbook, WorkbookLocked, WorkbookUnusable
-from . import sparse_columns, xlsx_check, xlsx_file, xlsx_sheet_scan
+from . import sparse_columns, split_read, xlsx_check, xlsx_file, xlsx_sheet_scan
 from . import xlsx_package as pkg
 from .zipraw import Deflated, RawZipWriter, deflate, read_entry
 
@@ -370,8 +370,7 @@ class XlsxWorkbook:
 
 def _spare_core() -> bool:
     """True when this process may run on more than one processor core."""
-    affinity = getattr(os, "sched_getaffinity", None)
-    return (len(affinity(0)) if affinity is not None else os.cpu_count() or 1) > 1
+    return split_read.usable_cores() > 1
 
 
 class _OtherCore:
