@@ -3,6 +3,7 @@ and read again in sheets-funnel; a rewritten package is checked before it replac
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import zipfile
 from pathlib import Path
@@ -195,14 +196,26 @@ def test_a_part_is_written_only_when_its_compressed_data_inflates_back_to_it(mon
     damaged = bytearray(entry.packed)
     damaged[len(damaged) // 2] ^= 0xFF
     assert not zipraw.inflates_to(entry._replace(packed=bytes(damaged)), data)
-    assert xlsx_check.deflate_checked("x.xlsx", "xl/worksheets/sheet9.xml", data) == entry
-    # a compressor that loses a byte: the part is refused before anything is written
-    monkeypatch.setattr(xlsx_check, "deflate",
-                        lambda data: zipraw.deflate(data[:len(data) // 2] + data[-1:]))
+    xlsx_check.check_inflates("x.xlsx", "xl/worksheets/sheet9.xml", entry, data)
+    # a compressor that loses bytes: the part is refused
+    lossy = zipraw.deflate(data[:len(data) // 2] + data[-1:])
     with pytest.raises(RewriteFailed, match=r"x.xlsx: the rewritten workbook did not pass its "
                                             r"check \(xl/worksheets/sheet9.xml does not inflate "
                                             r"back to the data that was checked\)"):
-        xlsx_check.deflate_checked("x.xlsx", "xl/worksheets/sheet9.xml", data)
+        xlsx_check.check_inflates("x.xlsx", "xl/worksheets/sheet9.xml", lossy, data)
+
+
+def test_a_refresh_whose_compressor_loses_bytes_writes_nothing(tmp_path, monkeypatch):
+    from sheets_funnel.backends import xlsx
+
+    path = build(tmp_path, "excel-windows")
+    before = path.read_bytes()
+    monkeypatch.setattr(xlsx, "deflate",
+                        lambda data: zipraw.deflate(data[:len(data) // 2] + data[-1:]))
+    with pytest.raises(RewriteFailed, match=r"does not inflate back to the data that was "
+                                            r"checked"):
+        refresh(XlsxWorkbook(path), dt.date.fromisoformat(AS_OF))
+    assert path.read_bytes() == before
 
 
 def test_a_large_part_is_checked_whole_across_its_megabytes():

@@ -19,7 +19,7 @@ from xml.parsers import expat
 
 from ..errors import SheetsFunnelError
 from . import xlsx_package as pkg
-from .zipraw import Deflated, deflate, inflates_to, stored_bytes
+from .zipraw import Deflated, inflates_to, stored_bytes
 
 
 class RewriteFailed(SheetsFunnelError):
@@ -44,13 +44,6 @@ def check_parts(label: str, parts: Mapping[str, bytes]) -> None:
 
 
 _STEP = 1 << 20
-
-
-def deflate_checked(label: str, part: str, data: bytes) -> Deflated:
-    """The part's data deflated; RewriteFailed unless it inflates back to the same data."""
-    entry = deflate(data)
-    check_inflates(label, part, entry, data)
-    return entry
 
 
 def check_inflates(label: str, part: str, entry: Deflated, data: bytes) -> None:
