@@ -42,7 +42,7 @@ def read(path: Path, tabs: list[str], monkeypatch: pytest.MonkeyPatch,
 
     with monkeypatch.context() as patch:
         patch.setattr(split_read, "SPLIT_BYTES", 1 if pieces else 1 << 62)
-        patch.setattr(split_read, "piece_count", lambda: pieces or 1)
+        patch.setattr(split_read, "piece_count", lambda shared=0: pieces or 1)
         patch.setattr(split_read, "finish", counted)
         return XlsxWorkbook(path).read(tabs), split
 
@@ -223,7 +223,7 @@ def test_a_refresh_reading_in_pieces_writes_what_a_whole_read_writes(tmp_path, m
         path = pipeline_book(tmp_path / f"book-{pieces}.xlsx")
         with monkeypatch.context() as patch:
             patch.setattr(split_read, "SPLIT_BYTES", 1 if pieces else 1 << 62)
-            patch.setattr(split_read, "piece_count", lambda n=pieces: n or 1)
+            patch.setattr(split_read, "piece_count", lambda shared=0, n=pieces: n or 1)
             refresh(XlsxWorkbook(path), AS_OF)
         outputs.append(XlsxWorkbook(path).read(["Funnel", "Focus", "History", "_funnel_state"]))
     assert outputs[0] == outputs[1]
@@ -241,3 +241,40 @@ def test_shared_formulas_whose_first_cell_is_in_another_piece_keep_their_values(
     path = sheet_book(tmp_path / "b.xlsx", [first, *below], "A1:B300")
     rows = same_in_pieces(path, ["Data"], monkeypatch)
     assert rows[299] == [300, 600]
+
+
+@pytest.mark.parametrize(("cores", "shared", "expected"), [
+    (1, 0, 1),  # one core: never cut
+    (2, 0, 4),  # inline strings: two pieces per core
+    (2, split_read.SMALL_SHARED_STRINGS, 4),
+    (2, split_read.SMALL_SHARED_STRINGS + 1, 2),  # each piece reads them again: one per core
+    (3, 0, 4),  # never more than MAX_PIECES
+    (8, 5 << 20, 4),
+])
+def test_piece_count_follows_cores_and_shared_strings(monkeypatch: pytest.MonkeyPatch,
+                                                      cores: int, shared: int,
+                                                      expected: int) -> None:
+    monkeypatch.setattr(split_read, "usable_cores", lambda: cores)
+    assert split_read.piece_count(shared) == expected
+
+
+def test_four_pieces_are_read_by_as_many_threads_as_cores(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """More pieces than cores: the pieces queue for the cores' threads and still give the
+    rows the whole read gives."""
+    import threading
+    import time
+
+    seen: set[str] = set()
+    real = split_read._read
+
+    def noted(*args: object) -> object:
+        seen.add(threading.current_thread().name)
+        time.sleep(0.05)  # each piece takes a while: the later ones are queued meanwhile
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(split_read, "usable_cores", lambda: 2)
+    monkeypatch.setattr(split_read, "_read", noted)
+    book = pipeline_book(tmp_path / "book.xlsx")
+    same_in_pieces(book, ["Pipeline"], monkeypatch, counts=(4,))
+    assert len(seen) == 2, seen

@@ -224,6 +224,21 @@ def test_a_cell_whose_reference_is_not_its_first_attribute_is_found(tmp_path):
     assert xlsx_sheet_scan.uncalculated_in(rows_xml, b"", {3}) == []
 
 
+
+def test_only_formula_cells_are_looked_at_and_other_f_elements_are_passed_over():
+    """Rich text whose run properties start with ``f`` (``<family>``, ``<font>``-like) is not a
+    formula; a formula cell right after one is still found, at the start of a text too."""
+    from sheets_funnel.backends import xlsx_sheet_scan
+
+    rich = ('<c r="A2" t="inlineStr"><is><r><rPr><family val="2"/><rFont val="Arial"/></rPr>'
+            '<t>note</t></r></is></c>')
+    rows_xml = [f'<row r="2">{rich}<c r="B2"><f>1+1</f></c></row>'.encode(),
+                b'<c r="C3"><f>2+2</f><v/></c><c r="D3"><f>3</f><v>3</v></c>',
+                f'<row r="4">{rich}</row>'.encode()]
+    assert xlsx_sheet_scan.uncalculated_in(rows_xml, b"") == [(1, 1), (2, 2)]
+    assert xlsx_sheet_scan.uncalculated_in(rows_xml, b"", {0, 2}) == [(2, 2)]
+    assert xlsx_sheet_scan.uncalculated_in([rich.encode()], b"") == []
+
 def large_scripted_book(path: Path, deals: int) -> Path:
     """A Pipeline of ``deals`` rows whose part is over a megabyte, written by a script: the
     Stage of rows 3, 7 and the last row is a formula never calculated, and every row has
@@ -290,7 +305,7 @@ def test_a_tab_read_in_pieces_is_searched_for_formulas_in_the_rows_read(tmp_path
 
     path = large_scripted_book(tmp_path / "large.xlsx", 8000)
     monkeypatch.setattr(split_read, "SPLIT_BYTES", 1)
-    monkeypatch.setattr(split_read, "piece_count", lambda: 2)
+    monkeypatch.setattr(split_read, "piece_count", lambda shared=0: 2)
     for name in ("uncalculated", "uncalculated_columns"):
         monkeypatch.setattr(xlsx_sheet_scan, name, None)  # the file is not searched
     book = XlsxWorkbook(path)
@@ -308,7 +323,7 @@ def test_a_large_tab_with_formulas_never_calculated_stops_the_refresh(cli, tmp_p
     from sheets_funnel.backends import split_read
 
     monkeypatch.setattr(split_read, "SPLIT_BYTES", 1)  # read whole (1) or in two pieces
-    monkeypatch.setattr(split_read, "piece_count", lambda: pieces)
+    monkeypatch.setattr(split_read, "piece_count", lambda shared=0: pieces)
     path = large_scripted_book(tmp_path / "large.xlsx", 8000)
     before = digest(path)
     result = cli("refresh", str(path), "--json", "--as-of", AS_OF)

@@ -162,9 +162,11 @@ def open_book(path: Path, parts: Mapping[str, str],
 
     plans: dict[str, Plan] = {}
     compacted: dict[str, bytes] = {}
-    count = split_read.piece_count()
     with source() as raw, zipfile.ZipFile(raw) as zf:
         names = set(zf.namelist())
+        count = split_read.piece_count(sum(
+            info.file_size for info in zf.infolist()
+            if info.filename.lower().endswith("sharedstrings.xml")))
         for tab, part in parts.items():
             if part not in names:
                 continue

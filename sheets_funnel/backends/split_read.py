@@ -31,6 +31,13 @@ from .zipraw import RawZipWriter, stored_bytes
 SPLIT_BYTES = 8 << 20
 #: At most this many pieces, whatever the number of cores.
 MAX_PIECES = 4
+#: Pieces per core, when the workbook's shared strings are at most
+#: :data:`SMALL_SHARED_STRINGS` bytes: with more pieces than cores, the first is read sooner
+#: (a piece can be read only once it is inflated, which is done one piece after another) and
+#: the cores are kept busy to the end, when the last pieces' rows are handed over. Each piece's
+#: reader reads the shared strings again, so with many of them one piece per core is quicker.
+PIECES_PER_CORE = 2
+SMALL_SHARED_STRINGS = 1 << 20
 _ROW_NUMBER = re.compile(rb'[^>]*?\sr="(\d+)"')
 #: What may follow ``<row`` in a row's start tag.
 _ROW_END = (b" ", b">", b"\t", b"\n", b"\r", b"/")
@@ -44,9 +51,16 @@ def usable_cores() -> int:
     return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
 
 
-def piece_count() -> int:
-    """How many pieces a large tab is read in: one per core this process may use."""
-    return max(1, min(usable_cores(), MAX_PIECES))
+def piece_count(shared_strings: int = 0) -> int:
+    """How many pieces a large tab is read in: one when this process may use one core only
+    (nothing is gained by cutting), else one per core, or :data:`PIECES_PER_CORE` per core
+    when the workbook's shared strings (``shared_strings`` bytes) are small; at most
+    :data:`MAX_PIECES`."""
+    cores = usable_cores()
+    if cores < 2:
+        return 1
+    per_core = PIECES_PER_CORE if shared_strings <= SMALL_SHARED_STRINGS else 1
+    return min(cores * per_core, MAX_PIECES)
 
 
 @dataclass(frozen=True)
@@ -62,8 +76,8 @@ class Pieces:
 def start(zf: zipfile.ZipFile, raw: BinaryIO, info: zipfile.ZipInfo, tab: str,
           count: int) -> Pieces | None:
     """Start reading the sheet part ``info`` of ``zf`` (its file ``raw``) as ``tab`` in up to
-    ``count`` pieces, each on a thread of its own as soon as its rows are inflated, while the
-    next piece is inflated here; None when the part cannot be cut (not deflated, no cells,
+    ``count`` pieces, on one thread per core, each piece as soon as its rows are inflated,
+    while the next piece is inflated here; None when the part cannot be cut (not deflated, no cells,
     or its first cut falls on a row that does not say its number, as some writers leave
     it). Raises :class:`zipfile.BadZipFile` when the part fails its CRC-32 check."""
     if info.flag_bits & 0x1 or info.compress_type != zipfile.ZIP_DEFLATED:
@@ -90,7 +104,7 @@ def start(zf: zipfile.ZipFile, raw: BinaryIO, info: zipfile.ZipInfo, tab: str,
         return None
     ending = b"</" + prefix + b"sheetData></" + root.group(1) + b">"
     row = b"<" + prefix + b"row"
-    pool = ThreadPoolExecutor(count, "reader")
+    pool = ThreadPoolExecutor(min(count, usable_cores()), "reader")
     pieces: list[Future[Any]] = []
     rows_xml: list[bytes] = []
     try:
@@ -112,7 +126,8 @@ def start(zf: zipfile.ZipFile, raw: BinaryIO, info: zipfile.ZipInfo, tab: str,
             goal = target
             rows_xml.append(pending[:cut])
             pieces.append(pool.submit(_read, _package(zf, raw, info.filename,
-                                                      [head, rows_xml[-1], ending]), tab))
+                                                      [head, rows_xml[-1], ending]), tab,
+                                      not pieces))
             pending = pending[cut:]
         more = inflater.decompress(rest) + inflater.flush()
         crc = zlib.crc32(more, crc)
@@ -120,7 +135,8 @@ def start(zf: zipfile.ZipFile, raw: BinaryIO, info: zipfile.ZipInfo, tab: str,
         if crc != info.CRC:
             raise zipfile.BadZipFile(f"Bad CRC-32 for file {info.filename!r}")
         rows_xml.append(pending)
-        pieces.append(pool.submit(_read, _package(zf, raw, info.filename, [head, pending]), tab))
+        pieces.append(pool.submit(_read, _package(zf, raw, info.filename, [head, pending]), tab,
+                                  not pieces))
         return Pieces(pieces, rows_xml, prefix)
     finally:
         pool.shutdown(wait=False)
@@ -152,27 +168,29 @@ def _package(zf: zipfile.ZipFile, raw: BinaryIO, part: str,
     return buffer
 
 
-def _read(package: io.BytesIO, tab: str) -> Any:
-    """The reader's sheet ``tab`` of a piece's package."""
+def _read(package: io.BytesIO, tab: str, first: bool) -> tuple[int, int, Rows]:
+    """The rows of the sheet ``tab`` of a piece's package, with the 0-based row and column of
+    their first cell: from A1 for the ``first`` piece, as the whole tab is read, and from its
+    first cell that holds a value for the others (no rows when it holds none)."""
     from python_calamine import CalamineWorkbook
 
     book = CalamineWorkbook.from_filelike(package)
     package.close()  # the reader holds its own copy: this one's memory is let go at once
-    return book.get_sheet_by_name(tab)
+    sheet = book.get_sheet_by_name(tab)
+    del book
+    if first:
+        return 0, 0, cast(Rows, sheet.to_python(skip_empty_area=False))
+    rows = cast(Rows, sheet.to_python(skip_empty_area=True))
+    top, left = sheet.start or (0, 0)
+    return (top, left, rows) if rows and sheet.start else (0, 0, [])
 
 
 def finish(pieces: Pieces) -> Rows:
     """The rows of the pieces started with :func:`start`, put together as the whole tab
-    reads. Each piece's sheet is let go as soon as its rows are out."""
-    blocks: list[tuple[int, int, Rows]] = []  # first row and column of each block, its rows
-    while pieces.sheets:
-        piece = pieces.sheets.pop(0).result()
-        if not blocks:  # the first piece is read from A1, as the whole tab is
-            blocks.append((0, 0, cast(Rows, piece.to_python(skip_empty_area=False))))
-        elif (block := cast(Rows, piece.to_python(skip_empty_area=True))) and piece.start:
-            top, left = piece.start
-            blocks.append((top, left, block))
-        del piece
+    reads. Each piece's rows are taken out on its own thread as soon as it is read, and its
+    sheet let go then."""
+    blocks = [piece.result() for piece in pieces.sheets]
+    pieces.sheets.clear()
     rows = _joined(blocks)
     _give_back()  # what the reader's threads held
     return rows

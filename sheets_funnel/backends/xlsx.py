@@ -170,7 +170,8 @@ class XlsxWorkbook:
         except Exception as exc:  # calamine raises its own error types
             raise self._damaged(None, exc) from None
         out: dict[str, Rows] = {}
-        for name in tabs:
+        # the tabs read in pieces last: their pieces are read meanwhile
+        for name in sorted(tabs, key=lambda tab: tab in self._rows_xml):
             if name not in book.sheet_names:
                 continue
             try:

@@ -97,17 +97,28 @@ def _uncalculated(prefix: bytes) -> re.Pattern[bytes]:
 def uncalculated_in(texts: Iterable[bytes], prefix: bytes,
                     columns: Collection[int] | None = None) -> list[tuple[int, int]]:
     """:func:`uncalculated` of a sheet's rows already in memory (whole rows in each text, the
-    sheet's elements with namespace ``prefix``, e.g. ``x:``)."""
+    sheet's elements with namespace ``prefix``, e.g. ``x:``).
+
+    Only the cells that hold a formula are looked at: each ``<f`` is found by a plain byte
+    search (fast, in C), and the cell around it, which starts at the last ``<`` before it
+    (the cell's start tag, which holds no ``<``), is matched there. A sheet without formulas
+    costs one search per text.
+    """
     wanted = None if columns is None else {column_letter(c).encode() for c in columns}
     if wanted is not None and not wanted:
         return []
     pattern = _cell_uncalculated(prefix, wanted)
+    formula = b"<" + prefix + b"f"
     found: list[tuple[int, int]] = []
     for text in texts:
-        for match in pattern.finditer(text):
-            letters, row = match.group(1, 2) if match.group(1) else match.group(3, 4)
-            if wanted is None or letters in wanted:
-                found.append((int(row) - 1, column_index(letters.decode())))
+        at = text.find(formula)
+        while at != -1:
+            match = pattern.match(text, text.rfind(b"<", 0, at))
+            if match is not None:
+                letters, row = match.group(1, 2) if match.group(1) else match.group(3, 4)
+                if wanted is None or letters in wanted:
+                    found.append((int(row) - 1, column_index(letters.decode())))
+            at = text.find(formula, at + 2)
     return found
 
 
