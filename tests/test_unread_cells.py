@@ -317,6 +317,40 @@ def test_a_tab_read_in_pieces_is_searched_for_formulas_in_the_rows_read(tmp_path
     assert len(book.uncalculated("Pipeline", [11])) == 8000
 
 
+@pytest.mark.parametrize("spare_core", [True, False])
+def test_the_formula_cells_of_a_tab_read_in_pieces_are_found_ahead_on_another_core(
+        tmp_path, monkeypatch, spare_core):
+    """With a second core, the formula cells of a tab read in pieces are found on a thread
+    of their own as soon as the tab is read, and the check uses them; with one core they
+    are found when the check asks. The answer is the same."""
+    import threading
+
+    from sheets_funnel.backends import split_read, xlsx, xlsx_sheet_scan
+    from sheets_funnel.backends.xlsx import XlsxWorkbook
+
+    path = large_scripted_book(tmp_path / "large.xlsx", 8000)
+    monkeypatch.setattr(split_read, "SPLIT_BYTES", 1)
+    monkeypatch.setattr(split_read, "piece_count", lambda shared=0: 2)
+    monkeypatch.setattr(xlsx, "_spare_core", lambda: spare_core)
+    threads: list[str] = []
+    real = xlsx_sheet_scan.formulas
+
+    def noted(text: bytes, prefix: bytes) -> xlsx_sheet_scan.Formulas:
+        threads.append(threading.current_thread().name)
+        return real(text, prefix)
+
+    monkeypatch.setattr(xlsx_sheet_scan, "formulas", noted)
+    book = XlsxWorkbook(path)
+    book.read(["Pipeline"])
+    if spare_core:
+        book._formula_cells["Pipeline"].result()
+        assert len(threads) == 2 and all(t.startswith("formula-cells") for t in threads)
+    else:
+        assert threads == [] and book._formula_cells == {}
+    assert book.uncalculated("Pipeline", range(11)) == [(2, 3), (6, 3), (8000, 3)]
+    assert len(threads) == 2  # each text searched once: ahead, or when the check asked
+
+
 @pytest.mark.parametrize("pieces", [1, 2])
 def test_a_large_tab_with_formulas_never_calculated_stops_the_refresh(cli, tmp_path,
                                                                       monkeypatch, pieces):
@@ -348,3 +382,83 @@ def test_a_part_read_in_pieces_gives_the_cells_the_whole_part_gives(tmp_path):
     expected = [(n - 1, 1) for n in range(1000, 30_001, 1000)]
     with zipfile.ZipFile(path) as zf:
         assert xlsx_sheet_scan.uncalculated(zf, "sheet.xml") == expected
+
+
+def _uncalculated_by_regex(texts: list[bytes], prefix: bytes,
+                           columns: set[int] | None) -> list[tuple[int, int]]:
+    """The reference: the cell pattern run over every cell of every text."""
+    from sheets_funnel.backends import xlsx_sheet_scan
+    from sheets_funnel.cells import column_index, column_letter
+
+    wanted = None if columns is None else {column_letter(c).encode() for c in columns}
+    if wanted is not None and not wanted:
+        return []
+    pattern = xlsx_sheet_scan._cell_uncalculated(prefix, wanted)
+    found = []
+    for text in texts:
+        for match in pattern.finditer(text):
+            letters, row = match.group(1, 2) if match.group(1) else match.group(3, 4)
+            if wanted is None or letters in wanted:
+                found.append((int(row) - 1, column_index(letters.decode())))
+    return found
+
+
+@pytest.mark.parametrize("prefix", ["", "x:"])
+@pytest.mark.parametrize("seed", range(6))
+def test_formula_cells_found_by_numpy_are_the_ones_the_cell_pattern_finds(prefix, seed):
+    """Random rows of every cell shape a writer leaves: values, calculated formulas and
+    formulas never calculated (<v/>, <v />, <v></v>, none, shared), the reference first or
+    not, long start tags, rich text whose properties start with f, cells at a text's start.
+    The formula cells found column by column give exactly what the cell pattern finds."""
+    import random
+
+    from sheets_funnel.backends import xlsx_sheet_scan
+
+    rng = random.Random(seed)
+    p = prefix
+    letters = ["A", "B", "D", "K", "L", "Z", "AB", "XFD"]
+
+    def cell(ref: str) -> str:
+        attrs = rng.choice([f' r="{ref}"', f' r="{ref}" s="3"', f' r="{ref}" t="str"',
+                            f' s="1" r="{ref}"', f'  r="{ref}"',
+                            f' r="{ref}" s="12" t="str" cm="1" vm="1" ph="1"',
+                            f' t="str" s="12" cm="1" vm="1" ph="1" x:y="0.2" r="{ref}"'])
+        body = rng.choice([
+            f"<{p}v>5</{p}v>",
+            f"<{p}f>A1*2</{p}f><{p}v>10</{p}v>",
+            f"<{p}f>A1*3</{p}f><{p}v/>",
+            f"<{p}f>A1*3</{p}f><{p}v />",
+            f"<{p}f>A1*3</{p}f><{p}v></{p}v>",
+            f"<{p}f>IF($A2=&quot;&quot;,1,2)</{p}f>",
+            f'<{p}f t="shared" si="0"/>',
+            f'<{p}f t="shared" ref="A1:A9" si="1">B1</{p}f><{p}v>3</{p}v>',
+            f"<{p}is><{p}r><{p}rPr><{p}family val=\"2\"/></{p}rPr><{p}t>f</{p}t></{p}r></{p}is>",
+        ])
+        return f"<{p}c{attrs}>{body}</{p}c>"
+
+    rows = []
+    for n in range(1, 300):
+        cells = "".join(cell(f"{col}{n}") for col in letters if rng.random() < 0.6)
+        rows.append(f'<{p}row r="{n}">{cells}</{p}row>')
+    cuts = sorted(rng.sample(range(1, len(rows)), 3))
+    texts = ["".join(rows[a:b]).encode()
+             for a, b in zip([0, *cuts], [*cuts, len(rows)], strict=True)]
+    texts[1] = texts[1][texts[1].index(b">") + 1:]  # a text that begins with a cell
+    for columns in (None, set(), {0}, {11}, {0, 1, 3, 10}, {25, 27}, {16383}, set(range(30))):
+        expected = _uncalculated_by_regex(texts, p.encode(), columns)
+        assert xlsx_sheet_scan.uncalculated_in(texts, p.encode(), columns) == expected
+        found = [xlsx_sheet_scan.formulas(text, p.encode()) for text in texts]
+        assert xlsx_sheet_scan.uncalculated_in(texts, p.encode(), columns, found) == expected
+    assert expected  # the rows hold formulas never calculated
+
+
+def test_formula_columns_are_read_from_the_usual_start_tag():
+    from sheets_funnel.backends import xlsx_sheet_scan
+
+    text = (b'<row r="7"><c r="A7"><f>1</f></c><c r="AB7" s="2"><f>2</f></c>'
+            b'<c r="XFD7"><f>3</f></c><c s="1" r="B7"><f>4</f></c><c r="C7"><v>1</v></c>'
+            b'<c r="D7" t="inlineStr"><is><r><rPr><family val="2"/></rPr><t>x</t></r></is></c>'
+            b'<c r="E7" t="str"><f>5</f><v>5</v></c></row>')
+    at, columns = xlsx_sheet_scan.formulas(text, b"")
+    assert [text[a:a + 4] for a in at.tolist()] == [b"<f>1", b"<f>2", b"<f>3", b"<f>4", b"<f>5"]
+    assert columns.tolist() == [-1, 27, 16383, -1, 4]  # A7 is too near the start to look

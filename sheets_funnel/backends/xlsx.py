@@ -68,6 +68,9 @@ class XlsxWorkbook:
         #: The rows' XML of each tab read in pieces (see :mod:`.split_read`), kept for the
         #: check for formulas never calculated until the workbook is written.
         self._rows_xml: dict[str, tuple[list[bytes], bytes]] = {}
+        #: The formula cells in that XML (see :func:`.xlsx_sheet_scan.formulas`), found on
+        #: another core while the values read are parsed.
+        self._formula_cells: dict[str, Future[list[xlsx_sheet_scan.Formulas]]] = {}
 
     @property
     def label(self) -> str:
@@ -126,7 +129,11 @@ class XlsxWorkbook:
         (a file written by a program and never opened in a spreadsheet), in ``columns``
         (0-based) when given."""
         if tab in self._rows_xml:
-            return xlsx_sheet_scan.uncalculated_in(*self._rows_xml[tab], columns)
+            ahead_cells = self._formula_cells.get(tab)
+            return xlsx_sheet_scan.uncalculated_in(
+                *self._rows_xml[tab], columns,
+                ahead_cells.result() if ahead_cells is not None
+                and ahead_cells.exception() is None else None)
         ahead = self._formulas.get(tab)
         if ahead is not None and ahead.exception() is None:
             found = ahead.result()
@@ -180,7 +187,24 @@ class XlsxWorkbook:
                 out[name] = sparse_columns.read_rows(book, name, plans)
             except Exception as exc:  # calamine raises its own error types
                 raise self._damaged(name, exc) from None
+        self._formula_cells = self._find_formula_cells()
         return out
+
+    def _find_formula_cells(self) -> dict[str, Future[list[xlsx_sheet_scan.Formulas]]]:
+        """Start finding, on another core while the values read are parsed (numpy lets the
+        interpreter go on meanwhile), the formula cells of each tab read in pieces: a refresh
+        asks for those never calculated whenever a required cell reads blank."""
+        if not self._rows_xml or not _spare_core():
+            return {}
+
+        def find(texts: list[bytes], prefix: bytes) -> list[xlsx_sheet_scan.Formulas]:
+            return [xlsx_sheet_scan.formulas(text, prefix) for text in texts]
+
+        pool = ThreadPoolExecutor(1, "formula-cells")
+        try:
+            return {tab: pool.submit(find, *xml) for tab, xml in self._rows_xml.items()}
+        finally:
+            pool.shutdown(wait=False)
 
     def _look_for_formulas(self, parts: Mapping[str, str],
                            package: bytes | None) -> dict[str, Future[set[int]]]:
@@ -260,6 +284,7 @@ class XlsxWorkbook:
         self.check_unlocked()
         self._wait_for_formulas()
         self._rows_xml = {}
+        self._formula_cells = {}
         # read whole, so no handle on the file is open at the replace (Windows refuses it)
         package = self.path.read_bytes()
         raw = io.BytesIO(package)

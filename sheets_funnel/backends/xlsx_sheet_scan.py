@@ -16,6 +16,9 @@ from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from xml.etree import ElementTree as ET
 
+import numpy as np
+import numpy.typing as npt
+
 from ..cells import column_index, column_letter
 from .sheet_xml import SHEET_DATA, any_of_columns
 
@@ -95,31 +98,116 @@ def _uncalculated(prefix: bytes) -> re.Pattern[bytes]:
 
 
 def uncalculated_in(texts: Iterable[bytes], prefix: bytes,
-                    columns: Collection[int] | None = None) -> list[tuple[int, int]]:
+                    columns: Collection[int] | None = None,
+                    found: Iterable[Formulas] | None = None) -> list[tuple[int, int]]:
     """:func:`uncalculated` of a sheet's rows already in memory (whole rows in each text, the
     sheet's elements with namespace ``prefix``, e.g. ``x:``).
 
-    Only the cells that hold a formula are looked at: each ``<f`` is found by a plain byte
-    search (fast, in C), and the cell around it, which starts at the last ``<`` before it
-    (the cell's start tag, which holds no ``<``), is matched there. A sheet without formulas
-    costs one search per text.
+    Only the formula cells are looked at (``found``: each text's :func:`formulas`, found
+    here when not given), and of those only the ones whose column is asked for or not known:
+    each is matched from its cell's start tag, the last ``<`` before its formula.
     """
     wanted = None if columns is None else {column_letter(c).encode() for c in columns}
     if wanted is not None and not wanted:
         return []
+    texts = list(texts)
     pattern = _cell_uncalculated(prefix, wanted)
-    formula = b"<" + prefix + b"f"
-    found: list[tuple[int, int]] = []
-    for text in texts:
-        at = text.find(formula)
-        while at != -1:
-            match = pattern.match(text, text.rfind(b"<", 0, at))
+    asked = None if columns is None else np.array(sorted(columns), dtype=np.int64)
+    out: list[tuple[int, int]] = []
+    for text, (at, column) in zip(texts, found if found is not None else
+                                  (formulas(text, prefix) for text in texts), strict=True):
+        if asked is not None:
+            at = at[(column < 0) | np.isin(column, asked)]
+        for position in at.tolist():
+            match = pattern.match(text, text.rfind(b"<", 0, position))
             if match is not None:
                 letters, row = match.group(1, 2) if match.group(1) else match.group(3, 4)
                 if wanted is None or letters in wanted:
-                    found.append((int(row) - 1, column_index(letters.decode())))
-            at = text.find(formula, at + 2)
-    return found
+                    out.append((int(row) - 1, column_index(letters.decode())))
+    return out
+
+
+Formulas = tuple["npt.NDArray[np.int64]", "npt.NDArray[np.int64]"]
+#: How far before a formula its cell's start tag is looked for (``<c r="XFD1048576" s="9"
+#: t="str">`` fits); a longer start tag leaves the formula's column unknown.
+_TAG_WINDOW = 40
+#: How many bytes of a text are compared in one step (bounds the memory a search takes).
+_STEP = 1 << 23
+_WORD = np.zeros(256, dtype=bool)
+_WORD[[*b"0123456789_", *range(65, 91), *range(97, 123)]] = True
+
+
+def formulas(text: bytes, prefix: bytes) -> Formulas:
+    """Where each formula element (``<f``, ``<x:f``…, right after a start tag) of ``text``
+    begins, and the 0-based column of its cell: known where the cell's start tag is the
+    usual ``<c r="B12"…>``, -1 where it is not (another attribute first, a long tag).
+
+    Worked out with numpy, which lets other threads run meanwhile, so it can be done on
+    another core while the interpreter is busy: a sheet with a formula in every row costs no
+    pass of Python per formula.
+    """
+    data = np.frombuffer(text, dtype=np.uint8)
+    needle = b"<" + prefix + b"f"
+    at = _found(data, needle)
+    if len(at):  # right after a start tag's ">", and "f" is the whole name
+        after = at + len(needle)
+        ok = (at > 0) & (after < len(data))
+        at, after = at[ok], after[ok]
+        at = at[(data[at - 1] == ord(">")) & ~_WORD[data[after]]]
+    return at, _columns(data, at, prefix)
+
+
+def _found(data: npt.NDArray[np.uint8], needle: bytes) -> npt.NDArray[np.int64]:
+    """Where ``needle`` (two bytes or more) starts in ``data``, in order: its last two bytes
+    are compared as 16-bit words, at even and at odd offsets, a step at a time."""
+    pair = needle[-2] | needle[-1] << 8
+    hits: list[npt.NDArray[np.int64]] = []
+    for start in range(0, max(len(data) - 1, 0), _STEP):
+        for odd in (0, 1):
+            first = start + odd
+            stop = min(start + _STEP + odd, len(data))
+            words = data[first:first + (stop - first) // 2 * 2].view("<u2")
+            hits.append(np.flatnonzero(words == pair).astype(np.int64) * 2 + first)
+    ends = np.sort(np.concatenate(hits)) if hits else np.zeros(0, dtype=np.int64)
+    at = ends - (len(needle) - 2)
+    at = at[at >= 0]
+    for k, byte in enumerate(needle[:-2]):
+        at = at[data[at + k] == byte]
+    return at
+
+
+def _columns(data: npt.NDArray[np.uint8], at: npt.NDArray[np.int64],
+             prefix: bytes) -> npt.NDArray[np.int64]:
+    """The 0-based column of each formula's cell read from its start tag, where that is
+    ``<c r="`` followed by one to three capital letters and a digit; -1 elsewhere."""
+    columns = np.full(len(at), -1, dtype=np.int64)
+    inside = np.flatnonzero(at >= _TAG_WINDOW)
+    if not len(inside):
+        return columns
+    window = data[at[inside, None] + np.arange(-_TAG_WINDOW, 0)]
+    opens = window == ord("<")
+    has = opens.any(axis=1)
+    first = _TAG_WINDOW - 1 - np.argmax(opens[:, ::-1], axis=1)  # the tag's "<"
+    tag = b"<" + prefix + b'c r="'
+    fits = has & (first + len(tag) + 4 <= _TAG_WINDOW)
+    rows = np.flatnonzero(fits)
+    start = first[rows]
+    ok = np.ones(len(rows), dtype=bool)
+    for k, byte in enumerate(tag):
+        ok &= window[rows, start + k] == byte
+    rows, start = rows[ok], start[ok] + len(tag)
+    c = [window[rows, start + k].astype(np.int64) for k in range(4)]
+    upper = [(x >= ord("A")) & (x <= ord("Z")) for x in c]
+    digit = [(x >= ord("0")) & (x <= ord("9")) for x in c]
+    value = np.full(len(rows), -1, dtype=np.int64)
+    one = upper[0] & digit[1]
+    two = upper[0] & upper[1] & digit[2]
+    three = upper[0] & upper[1] & upper[2] & digit[3]
+    value[one] = c[0][one] - 65
+    value[two] = (c[0][two] - 64) * 26 + c[1][two] - 65
+    value[three] = ((c[0][three] - 64) * 26 + c[1][three] - 64) * 26 + c[2][three] - 65
+    columns[inside[rows]] = value
+    return columns
 
 
 def _cell_uncalculated(prefix: bytes, wanted: Collection[bytes] | None) -> re.Pattern[bytes]:
