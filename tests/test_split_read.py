@@ -278,3 +278,39 @@ def test_four_pieces_are_read_by_as_many_threads_as_cores(tmp_path: Path,
     book = pipeline_book(tmp_path / "book.xlsx")
     same_in_pieces(book, ["Pipeline"], monkeypatch, counts=(4,))
     assert len(seen) == 2, seen
+
+
+def test_with_more_pieces_than_threads_the_later_pieces_are_smaller() -> None:
+    assert split_read._shares(2, 2) == [0.5, 0.5]
+    shares = split_read._shares(4, 2)
+    assert sum(shares) == pytest.approx(1)
+    assert shares == sorted(shares, reverse=True)
+    assert shares[0] == pytest.approx(shares[-1] * (1 + split_read.TAPER))
+
+
+def test_pieces_are_cut_at_their_shares(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each piece's rows' XML is about its share of the part (a row at most off)."""
+    monkeypatch.setattr(split_read, "usable_cores", lambda: 2)
+    book = pipeline_book(tmp_path / "book.xlsx")
+    with zipfile.ZipFile(book) as zf:
+        info = zf.getinfo(part_of(book, "Pipeline"))
+        with open(book, "rb") as raw:
+            pieces = split_read.start(zf, raw, info, "Pipeline", 4)
+    assert pieces is not None
+    split_read.finish(pieces)
+    sizes = [len(text) for text in pieces.rows_xml]
+    expected = [share * info.file_size for share in split_read._shares(4, 2)]
+    longest_row = max(len(r) for text in pieces.rows_xml for r in text.split(b"</row>"))
+    for size, share in zip(sizes[:-1], expected[:-1], strict=True):
+        assert abs(size - share) < longest_row + 2048  # and the sheet's head in the first
+    assert sizes[0] > sizes[-1]
+
+
+def test_a_row_tag_cut_off_at_the_end_of_what_is_inflated_is_not_a_cut() -> None:
+    """The inflated text may end inside a row's start tag, before its number: the piece is
+    cut at the row before it (it was not cut at all once, and the tab read whole)."""
+    text = b'<row r="1"><c/></row><row r="2"><c/></row><row r='
+    assert split_read._last_row(text, b"<row") == text.index(b'<row r="2"')
+    whole = text + b'"3" spans="1:3">'
+    assert split_read._last_row(whole, b"<row") == whole.index(b'<row r="3"')
+    assert split_read._last_row(b"<row r=", b"<row") is None

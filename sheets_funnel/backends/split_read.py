@@ -84,10 +84,11 @@ def start(zf: zipfile.ZipFile, raw: BinaryIO, info: zipfile.ZipInfo, tab: str,
         return None
     inflater = zlib.decompressobj(-15)
     rest = stored_bytes(info, raw)
-    target = info.file_size // count + 1
+    threads = min(count, usable_cores())
+    targets = [int(info.file_size * share) + 1 for share in _shares(count, threads)]
     pending = b""
     while True:  # up to the start of the cells
-        more = inflater.decompress(rest, target)
+        more = inflater.decompress(rest, targets[0])
         rest = inflater.unconsumed_tail
         pending += more
         found = SHEET_DATA.search(pending)
@@ -104,11 +105,11 @@ def start(zf: zipfile.ZipFile, raw: BinaryIO, info: zipfile.ZipInfo, tab: str,
         return None
     ending = b"</" + prefix + b"sheetData></" + root.group(1) + b">"
     row = b"<" + prefix + b"row"
-    pool = ThreadPoolExecutor(min(count, usable_cores()), "reader")
+    pool = ThreadPoolExecutor(threads, "reader")
     pieces: list[Future[Any]] = []
     rows_xml: list[bytes] = []
     try:
-        goal = target
+        goal = targets[0]
         while len(pieces) < count - 1 and rest:
             if len(pending) < goal:
                 more = inflater.decompress(rest, goal - len(pending))
@@ -117,13 +118,13 @@ def start(zf: zipfile.ZipFile, raw: BinaryIO, info: zipfile.ZipInfo, tab: str,
                 pending += more
             cut = _last_row(pending, row)
             if not cut:  # no row begins after the first: take in more
-                goal += target
+                goal += targets[len(pieces)]
                 continue
             if _ROW_NUMBER.match(pending, cut + len(row)) is None:
                 if not pieces:
                     return None
                 break  # the rest is read as one piece from the last cut
-            goal = target
+            goal = targets[len(pieces) + 1]
             rows_xml.append(pending[:cut])
             pieces.append(pool.submit(_read, _package(zf, raw, info.filename,
                                                       [head, rows_xml[-1], ending]), tab,
@@ -142,12 +143,31 @@ def start(zf: zipfile.ZipFile, raw: BinaryIO, info: zipfile.ZipInfo, tab: str,
         pool.shutdown(wait=False)
 
 
+#: With more pieces than threads, how much larger the first piece is than the last (the
+#: sizes fall evenly in between).
+TAPER = 0.5
+
+
+def _shares(count: int, threads: int) -> list[float]:
+    """The share of the part each of ``count`` pieces holds, read by ``threads`` threads.
+
+    Pieces are inflated one after another, and with more pieces than threads a later piece
+    waits for a thread besides: the later pieces are made smaller, so the last ones are not
+    read alone while the other threads have nothing left to do.
+    """
+    taper = TAPER if count > threads else 0.0
+    weights = [1 + taper * (count - 1 - i) / max(count - 1, 1) for i in range(count)]
+    return [weight / sum(weights) for weight in weights]
+
+
 def _last_row(text: bytes, row: bytes) -> int | None:
-    """Where the last ``<row`` tag in ``text`` starts (a text cannot hold one: its ``<`` is
-    written ``&lt;``)."""
+    """Where the last ``<row`` start tag that ``text`` holds whole begins (a text cannot
+    hold one: its ``<`` is written ``&lt;``); a tag cut off at the end of ``text`` is not
+    taken, as its row's number may not be in it yet."""
     at = len(text)
+    complete = text.rfind(b">")
     while (at := text.rfind(row, 0, at)) >= 0:
-        if text[at + len(row):at + len(row) + 1] in _ROW_END:
+        if text[at + len(row):at + len(row) + 1] in _ROW_END and at < complete:
             return at
     return None
 
