@@ -20,7 +20,7 @@ import zlib
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, BinaryIO, cast
+from typing import BinaryIO, cast
 
 from ..cells import Cell, Rows
 from .sheet_xml import SHEET_DATA
@@ -65,10 +65,11 @@ def piece_count(shared_strings: int = 0) -> int:
 
 @dataclass(frozen=True)
 class Pieces:
-    """A tab being read in pieces: the reader's sheet of each piece (when done), the XML of
-    each piece's rows, and the namespace prefix of the sheet's elements (``x:`` or none)."""
+    """A tab being read in pieces: each piece's rows, with the 0-based row and column of
+    their first cell (when read), the XML of each piece's rows, and the namespace prefix of
+    the sheet's elements (``x:`` or none)."""
 
-    sheets: list[Future[Any]]
+    blocks: list[Future[tuple[int, int, Rows]]]
     rows_xml: list[bytes]
     prefix: bytes
 
@@ -106,7 +107,7 @@ def start(zf: zipfile.ZipFile, raw: BinaryIO, info: zipfile.ZipInfo, tab: str,
     ending = b"</" + prefix + b"sheetData></" + root.group(1) + b">"
     row = b"<" + prefix + b"row"
     pool = ThreadPoolExecutor(threads, "reader")
-    pieces: list[Future[Any]] = []
+    pieces: list[Future[tuple[int, int, Rows]]] = []
     rows_xml: list[bytes] = []
     try:
         goal = targets[0]
@@ -209,8 +210,8 @@ def finish(pieces: Pieces) -> Rows:
     """The rows of the pieces started with :func:`start`, put together as the whole tab
     reads. Each piece's rows are taken out on its own thread as soon as it is read, and its
     sheet let go then."""
-    blocks = [piece.result() for piece in pieces.sheets]
-    pieces.sheets.clear()
+    blocks = [piece.result() for piece in pieces.blocks]
+    pieces.blocks.clear()
     rows = _joined(blocks)
     _give_back()  # what the reader's threads held
     return rows
