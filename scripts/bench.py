@@ -15,7 +15,7 @@ size:
   hundred bad rows;
 
 and the messy file again with one stray note far to the right (XFD1), whose
-peak memory should match the messy file's. Then the compute step alone on 1M
+peak memory should be no higher than the messy file's. Then the compute step alone on 1M
 deals with its peak memory. Figures vary with the machine; the ratios are
 what to compare.
 
