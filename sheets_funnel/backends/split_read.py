@@ -1,11 +1,11 @@
 """Reading one large tab on several processor cores at once.
 
 The reader (calamine) reads a sheet on one core, and lets other threads run meanwhile. A
-large tab's sheet XML is cut at row boundaries into pieces, one per core: each piece is a
-complete worksheet (the sheet's own head, a run of its rows, the sheet's own tail) in a
-private in-memory copy of the package, and the pieces are read side by side. The rows read
-are put together so that the result is the same as reading the whole sheet: every row in
-its own place, every row as wide as the widest.
+large tab's sheet XML is cut at row boundaries into pieces (see :func:`piece_count`), read
+by one thread per core: each piece is a complete worksheet (the sheet's own head, a run of
+its rows, the sheet's own tail) in a private in-memory copy of the package, and the pieces
+are read side by side. The rows read are put together so that the result is the same as
+reading the whole sheet: every row in its own place, every row as wide as the widest.
 """
 
 from __future__ import annotations
@@ -202,8 +202,10 @@ def _read(package: io.BytesIO, tab: str, first: bool) -> tuple[int, int, Rows]:
     if first:
         return 0, 0, cast(Rows, sheet.to_python(skip_empty_area=False))
     rows = cast(Rows, sheet.to_python(skip_empty_area=True))
-    top, left = sheet.start or (0, 0)
-    return (top, left, rows) if rows and sheet.start else (0, 0, [])
+    if not rows or not sheet.start:
+        return 0, 0, []
+    top, left = sheet.start
+    return top, left, rows
 
 
 def finish(pieces: Pieces) -> Rows:

@@ -39,6 +39,7 @@ _CALC_CHAIN_TYPE = "/calcChain"
 #: is read; a smaller one only when a refresh asks.
 _LOOK_AHEAD_BYTES = 1 << 20
 _T = TypeVar("_T")
+_A = TypeVar("_A")
 
 
 def lock_file(path: Path) -> Path | None:
@@ -197,14 +198,11 @@ class XlsxWorkbook:
         if not self._rows_xml or not _spare_core():
             return {}
 
-        def find(texts: list[bytes], prefix: bytes) -> list[xlsx_sheet_scan.Formulas]:
+        def find(xml: tuple[list[bytes], bytes]) -> list[xlsx_sheet_scan.Formulas]:
+            texts, prefix = xml
             return [xlsx_sheet_scan.formulas(text, prefix) for text in texts]
 
-        pool = ThreadPoolExecutor(1, "formula-cells")
-        try:
-            return {tab: pool.submit(find, *xml) for tab, xml in self._rows_xml.items()}
-        finally:
-            pool.shutdown(wait=False)
+        return _in_background("formula-cells", find, self._rows_xml)
 
     def _look_for_formulas(self, parts: Mapping[str, str],
                            package: bytes | None) -> dict[str, Future[set[int]]]:
@@ -229,11 +227,7 @@ class XlsxWorkbook:
             with source() as zf:
                 return xlsx_sheet_scan.uncalculated_columns(zf, part)
 
-        pool = ThreadPoolExecutor(1, "formulas")
-        try:
-            return {tab: pool.submit(search, part) for tab, part in large.items()}
-        finally:
-            pool.shutdown(wait=False)
+        return _in_background("formulas", search, large)
 
     def _wait_for_formulas(self) -> None:
         """Let a search still under way finish, so no handle on the file stays open."""
@@ -392,6 +386,17 @@ class XlsxWorkbook:
             xlsx_check.check_package(name, label, entries)
 
         xlsx_file.replace_atomically(self.path, write, verify)
+
+
+def _in_background(name: str, work: Callable[[_A], _T],
+                   items: Mapping[str, _A]) -> dict[str, Future[_T]]:
+    """``work`` done on each item in turn, on one thread of its own that ends when done;
+    the future of each item's result by its key."""
+    pool = ThreadPoolExecutor(1, name)
+    try:
+        return {key: pool.submit(work, item) for key, item in items.items()}
+    finally:
+        pool.shutdown(wait=False)
 
 
 def _spare_core() -> bool:
