@@ -9,6 +9,7 @@ producer the project knows.
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 from collections.abc import Iterator
@@ -19,7 +20,7 @@ import pytest
 from test_xlsx_far_cells import AS_OF, part_of, pipeline_book, type_into
 from test_xlsx_far_rows import LAST_ROW, type_below
 
-from sheets_funnel.backends import split_read
+from sheets_funnel.backends import merge_pass, split_read
 from sheets_funnel.backends.xlsx import XlsxWorkbook
 from sheets_funnel.cells import Rows, column_letter
 from sheets_funnel.refresh import refresh
@@ -60,14 +61,16 @@ def same_in_pieces(path: Path, tabs: list[str], monkeypatch: pytest.MonkeyPatch,
     return whole[tabs[0]]
 
 
-def sheet_book(path: Path, rows: list[str], dimension: str, prefix: str = "") -> Path:
+def sheet_book(path: Path, rows: list[str], dimension: str, prefix: str = "",
+               after_cells: str = "") -> Path:
     """A one-tab workbook ("Data") whose sheet holds these ``<row>`` elements as written,
-    and declares its size (``A1:D200``) as Excel does."""
+    then ``after_cells`` (merged cells, say), and declares its size (``A1:D200``) as Excel
+    does."""
     p = prefix
     xmlns = f'xmlns:{p[:-1]}="{MAIN}"' if p else f'xmlns="{MAIN}"'
     sheet = (f'<?xml version="1.0" encoding="UTF-8"?><{p}worksheet {xmlns}>'
              f'<{p}dimension ref="{dimension}"/>'
-             f'<{p}sheetData>{"".join(rows)}</{p}sheetData></{p}worksheet>')
+             f'<{p}sheetData>{"".join(rows)}</{p}sheetData>{after_cells}</{p}worksheet>')
     parts = {
         "[Content_Types].xml": (
             '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
@@ -314,3 +317,89 @@ def test_a_row_tag_cut_off_at_the_end_of_what_is_inflated_is_not_a_cut() -> None
     whole = text + b'"3" spans="1:3">'
     assert split_read._last_row(whole, b"<row") == whole.index(b'<row r="3"')
     assert split_read._last_row(b"<row r=", b"<row") is None
+
+
+def piece_sheets(path: Path, tabs: list[str], monkeypatch: pytest.MonkeyPatch,
+                 count: int) -> list[bytes]:
+    """The sheet XML of each piece's private package when ``tabs`` are read in ``count``
+    pieces."""
+    sheets: list[bytes] = []
+    real = split_read._read
+
+    def kept(package: io.BytesIO, tab: str, first: bool) -> tuple[int, int, Rows]:
+        with zipfile.ZipFile(io.BytesIO(package.getvalue())) as zf:
+            sheets.append(zf.read("xl/worksheets/sheet1.xml"))
+        return real(package, tab, first)
+
+    monkeypatch.setattr(split_read, "_read", kept)
+    read(path, tabs, monkeypatch, count)
+    return sheets
+
+
+def reader_view(sheet: bytes, like: Path) -> tuple[Rows, list[object]]:
+    """The rows and merged ranges the reader finds in ``sheet`` put in the package ``like``."""
+    from python_calamine import CalamineWorkbook
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(like) as source, zipfile.ZipFile(buffer, "w") as zf:
+        for name in source.namelist():
+            zf.writestr(name, sheet if name == "xl/worksheets/sheet1.xml" else source.read(name))
+    buffer.seek(0)
+    read = CalamineWorkbook.from_filelike(buffer).get_sheet_by_name("Data")
+    return read.to_python(), read.merged_cell_ranges
+
+
+@pytest.mark.parametrize("prefix", ["", "x:"])
+def test_the_readers_second_pass_over_a_piece_ends_before_its_cells(tmp_path, monkeypatch,
+                                                                    prefix):
+    """After a sheet's cells the reader reads it again from the top up to its merged cells,
+    which a sheet keeps after its cells: each piece holds an empty list of them before its
+    cells, so that pass ends there. The cells read the same, and the tab's merged cells are
+    still found (in the sheet itself)."""
+    p = prefix
+    merged = f'<{p}mergeCells count="1"><{p}mergeCell ref="D1:E1"/></{p}mergeCells>'
+    path = sheet_book(tmp_path / "b.xlsx", list(deals(1, 120, p)), "A1:C120", prefix=p,
+                      after_cells=merged)
+    same_in_pieces(path, ["Data"], monkeypatch)
+    sheets = piece_sheets(path, ["Data"], monkeypatch, 3)
+    assert len(sheets) == 3
+    marker = f"<{p}mergeCells></{p}mergeCells><{p}sheetData>".encode()
+    assert all(sheet.count(marker) == 1 for sheet in sheets)
+    # the tab's own list, after the last piece's cells (pieces are read in any order)
+    last = [sheet for sheet in sheets if merged.encode() in sheet]
+    assert len(last) == 1
+    rows, ranges = reader_view(last[0], path)
+    assert rows[-1] == ["D-120", "Account 120", 1200] and ranges == []
+    unmarked = last[0].replace(marker, marker[-len(f"<{p}sheetData>"):])
+    assert reader_view(unmarked, path) == (rows, [((0, 3), (0, 4))])
+    assert XlsxWorkbook(path).merged("Data") == [(0, 3, 0, 4)]
+
+
+def test_the_installed_reader_passes_over_the_marker() -> None:
+    assert merge_pass._reader_passes_over_marker.__wrapped__()
+    assert merge_pass.marker(b"x:") == b"<x:mergeCells></x:mergeCells>"
+
+
+def test_a_reader_that_reads_a_marked_sheet_otherwise_gets_no_marker(tmp_path, monkeypatch):
+    """Should a reader read a marked sheet otherwise (or refuse it), pieces are not marked,
+    and read the same."""
+    real = merge_pass._read_probe
+
+    def stops_at_marker(before_cells: bytes) -> tuple[object, object]:
+        rows, ranges = real(b"")
+        return ([] if before_cells else rows), ([] if before_cells else ranges)
+
+    def refuses(before_cells: bytes) -> tuple[object, object]:
+        if before_cells:
+            raise ValueError("unexpected element")
+        return real(b"")
+
+    for probe in (stops_at_marker, refuses):
+        monkeypatch.setattr(merge_pass, "_read_probe", probe)
+        assert not merge_pass._reader_passes_over_marker.__wrapped__()
+    monkeypatch.setattr(merge_pass, "_reader_passes_over_marker", lambda: False)
+    assert merge_pass.marker(b"") == b""
+    path = sheet_book(tmp_path / "b.xlsx", list(deals(1, 120)), "A1:C120")
+    same_in_pieces(path, ["Data"], monkeypatch)
+    assert not any(b"mergeCells" in sheet
+                   for sheet in piece_sheets(path, ["Data"], monkeypatch, 2))

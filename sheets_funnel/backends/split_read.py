@@ -4,8 +4,10 @@ The reader (calamine) reads a sheet on one core, and lets other threads run mean
 large tab's sheet XML is cut at row boundaries into pieces (see :func:`piece_count`), read
 by one thread per core: each piece is a complete worksheet (the sheet's own head, a run of
 its rows, the sheet's own tail) in a private in-memory copy of the package, and the pieces
-are read side by side. The rows read are put together so that the result is the same as
-reading the whole sheet: every row in its own place, every row as wide as the widest.
+are read side by side. Each piece holds an empty list of merged cells before its cells,
+which spares the reader a second pass over it (:mod:`.merge_pass`). The rows read are put
+together so that the result is the same as reading the whole sheet: every row in its own
+place, every row as wide as the widest.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from dataclasses import dataclass
 from typing import BinaryIO, cast
 
 from ..cells import Cell, Rows
+from . import merge_pass
 from .sheet_xml import SHEET_DATA
 from .zipraw import RawZipWriter, stored_bytes
 
@@ -104,6 +107,7 @@ def start(zf: zipfile.ZipFile, raw: BinaryIO, info: zipfile.ZipInfo, tab: str,
     root = _ROOT.search(head)
     if root is None:
         return None
+    head = head[:found.start()] + merge_pass.marker(prefix) + head[found.start():]
     ending = b"</" + prefix + b"sheetData></" + root.group(1) + b">"
     row = b"<" + prefix + b"row"
     pool = ThreadPoolExecutor(threads, "reader")
