@@ -389,19 +389,18 @@ def parse_pipeline(tab: str, rows: Rows, lang: Lang,
     stage_raw, status_raw = cells.raw("stage"), cells.raw("status")
     stage_text, status_text = columns.texts(stage_raw), columns.texts(status_raw)
     raws = {"stage": stage_raw, "status": status_raw}
-    known: dict[tuple[str, str, bool], tuple[int, str, tuple[_Finding, ...]]] = {}
-    stages: list[int] = []
-    statuses: list[str] = []
-    for k, key in enumerate(zip(stage_text, status_text, [f == f for f in fa], strict=True)):
-        answer = known.get(key)
-        if answer is None:
-            answer = known[key] = _stage_and_status(*key, names)
-        stages.append(answer[0])
-        statuses.append(answer[1])
-        for name, message, expected in answer[2]:
-            cells.issue(k, name, raws[name][k], message, expected)
-    stage_a, status_a = np.array(stages, dtype=np.int64), np.array(statuses, dtype=object)
     fa_a, closed_a = np.array(fa, dtype=np.float64), np.array(closed, dtype=np.float64)
+    # a pipeline holds few distinct (stage, status, has a first appointment) triples: each is
+    # read once, and every row takes its triple's answer
+    keys = list(zip(stage_text, status_text, (~np.isnan(fa_a)).tolist(), strict=True))
+    known = {key: _stage_and_status(*key, names) for key in dict.fromkeys(keys)}
+    answers = list(map(known.__getitem__, keys))
+    stage_a = np.fromiter(map(itemgetter(0), answers), dtype=np.int64, count=len(answers))
+    status_a = np.array(list(map(itemgetter(1), answers)), dtype=object)
+    if any(found for _, _, found in known.values()):
+        for k, (_, _, found) in enumerate(answers):
+            for name, message, expected in found:
+                cells.issue(k, name, raws[name][k], message, expected)
     for k in np.flatnonzero((status_a == "won") & (closed_a < fa_a)).tolist():
         cells.issue(k, "closed", cells.raw("closed")[k],
                     "Closed Date before First Appointment Date",
@@ -439,7 +438,7 @@ DUPLICATE_ROWS_SHOWN = 10
 def _drop_duplicate_ids(tab: str, deals: pd.DataFrame,
                         lang: Lang) -> tuple[pd.DataFrame, list[Issue]]:
     ids: list[str] = deals["deal_id"].tolist()
-    keys = [deal_id.strip().casefold() for deal_id in ids]
+    keys = list(map(str.casefold, map(str.strip, ids)))
     if len(set(keys)) == len(keys):
         return deals, []
     groups: dict[str, list[int]] = {}

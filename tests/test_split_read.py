@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import io
 import re
+import types
 import zipfile
 from collections.abc import Iterator
+from concurrent.futures import Future
 from pathlib import Path
+from typing import Any
 
 import producers
 import pytest
@@ -23,6 +26,7 @@ from test_xlsx_far_rows import LAST_ROW, type_below
 from sheets_funnel.backends import merge_pass, split_read
 from sheets_funnel.backends.xlsx import XlsxWorkbook
 from sheets_funnel.cells import Rows, column_letter
+from sheets_funnel.errors import NotAWorkbook
 from sheets_funnel.refresh import refresh
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -403,3 +407,63 @@ def test_a_reader_that_reads_a_marked_sheet_otherwise_gets_no_marker(tmp_path, m
     same_in_pieces(path, ["Data"], monkeypatch)
     assert not any(b"mergeCells" in sheet
                    for sheet in piece_sheets(path, ["Data"], monkeypatch, 2))
+
+
+class CountedReader:
+    """The reader's workbook type, counting the workbooks opened from a whole package (a
+    path, or a file object holding no piece)."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+        self.whole = 0
+
+    def from_path(self, path: str) -> Any:
+        self.whole += 1
+        return self.real.from_path(path)
+
+    def from_filelike(self, filelike: Any) -> Any:
+        with zipfile.ZipFile(filelike) as zf:
+            piece = any(b"mergeCells></" in zf.read(name) for name in zf.namelist())
+        filelike.seek(0)
+        self.whole += not piece
+        return self.real.from_filelike(filelike)
+
+
+def test_the_other_tabs_are_read_from_the_first_pieces_workbook(tmp_path, monkeypatch):
+    """While a tab is read in pieces, the other tabs are read from the first piece's
+    workbook, which holds them as they are: the whole package is not opened again (its
+    shared strings read once more) for them."""
+    import python_calamine
+
+    path = producers.write(tmp_path / "b.xlsx", producers.excel_windows())
+    counted = CountedReader(python_calamine.CalamineWorkbook)
+    monkeypatch.setattr(python_calamine, "CalamineWorkbook", counted)
+    same_in_pieces(path, ["Pipeline", "Settings"], monkeypatch, counts=(2,))
+    assert counted.whole == 1  # the whole read only
+
+
+def test_when_the_first_piece_cannot_be_read_the_other_tabs_come_from_the_whole_package(
+        ) -> None:
+    opened: list[str] = []
+
+    def whole() -> Any:
+        opened.append("whole")
+        return types.SimpleNamespace(sheet_names=["Pipeline", "Settings"])
+
+    failed: Future[Any] = Future()
+    failed.set_exception(ValueError("damaged piece"))
+    book = split_read.FirstPieceBook(split_read.Pieces([], [], b"", failed), whole)
+    assert book.sheet_names == ["Pipeline", "Settings"] and opened == ["whole"]
+    read: Future[Any] = Future()
+    read.set_result(types.SimpleNamespace(sheet_names=["Pipeline"]))
+    book = split_read.FirstPieceBook(split_read.Pieces([], [], b"", read), whole)
+    assert book.sheet_names == ["Pipeline"] and opened == ["whole"]
+
+
+def test_a_damaged_piece_is_reported_for_its_tab(tmp_path, monkeypatch):
+    """The first piece's workbook cannot be opened: the other tabs are read from the whole
+    package, and the tab read in pieces is reported damaged, as a whole read reports it."""
+    path = producers.write(tmp_path / "b.xlsx", producers.excel_windows())
+    monkeypatch.setattr(split_read, "_package", lambda *args: io.BytesIO(b"PK damaged"))
+    with pytest.raises(NotAWorkbook, match="tab 'Pipeline' cannot be read"):
+        read(path, ["Pipeline", "Settings"], monkeypatch, 2)

@@ -190,9 +190,13 @@ def open_book(path: Path, parts: Mapping[str, str],
                 compacted[part] = xml
             del xml
         if not compacted:
-            if package is not None:
-                return CalamineWorkbook.from_filelike(io.BytesIO(package)), plans
-            return CalamineWorkbook.from_path(str(path)), plans
+            def whole() -> Any:
+                if package is not None:
+                    return CalamineWorkbook.from_filelike(io.BytesIO(package))
+                return CalamineWorkbook.from_path(str(path))
+
+            split = [plan.pieces for plan in plans.values() if plan.pieces is not None]
+            return (split_read.FirstPieceBook(split[0], whole) if split else whole()), plans
         buffer = io.BytesIO()
         writer = RawZipWriter(buffer)
         now = dt.datetime.now().timetuple()[:6]

@@ -19,10 +19,10 @@ import os
 import re
 import zipfile
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import BinaryIO, cast
+from typing import Any, BinaryIO, cast
 
 from ..cells import Cell, Rows
 from . import merge_pass
@@ -69,12 +69,14 @@ def piece_count(shared_strings: int = 0) -> int:
 @dataclass(frozen=True)
 class Pieces:
     """A tab being read in pieces: each piece's rows, with the 0-based row and column of
-    their first cell (when read), the XML of each piece's rows, and the namespace prefix of
-    the sheet's elements (``x:`` or none)."""
+    their first cell (when read), the XML of each piece's rows, the namespace prefix of
+    the sheet's elements (``x:`` or none), and the reader's workbook of the first piece
+    (whose other tabs are the package's own)."""
 
     blocks: list[Future[tuple[int, int, Rows]]]
     rows_xml: list[bytes]
     prefix: bytes
+    first_book: Future[Any]
 
 
 def start(zf: zipfile.ZipFile, raw: BinaryIO, info: zipfile.ZipInfo, tab: str,
@@ -111,6 +113,7 @@ def start(zf: zipfile.ZipFile, raw: BinaryIO, info: zipfile.ZipInfo, tab: str,
     ending = b"</" + prefix + b"sheetData></" + root.group(1) + b">"
     row = b"<" + prefix + b"row"
     pool = ThreadPoolExecutor(threads, "reader")
+    first_book: Future[Any] = Future()
     pieces: list[Future[tuple[int, int, Rows]]] = []
     rows_xml: list[bytes] = []
     try:
@@ -133,7 +136,7 @@ def start(zf: zipfile.ZipFile, raw: BinaryIO, info: zipfile.ZipInfo, tab: str,
             rows_xml.append(pending[:cut])
             pieces.append(pool.submit(_read, _package(zf, raw, info.filename,
                                                       [head, rows_xml[-1], ending]), tab,
-                                      not pieces))
+                                      None if pieces else first_book))
             pending = pending[cut:]
         more = inflater.decompress(rest) + inflater.flush()
         crc = zlib.crc32(more, crc)
@@ -142,8 +145,8 @@ def start(zf: zipfile.ZipFile, raw: BinaryIO, info: zipfile.ZipInfo, tab: str,
             raise zipfile.BadZipFile(f"Bad CRC-32 for file {info.filename!r}")
         rows_xml.append(pending)
         pieces.append(pool.submit(_read, _package(zf, raw, info.filename, [head, pending]), tab,
-                                  not pieces))
-        return Pieces(pieces, rows_xml, prefix)
+                                  None if pieces else first_book))
+        return Pieces(pieces, rows_xml, prefix, first_book)
     finally:
         pool.shutdown(wait=False)
 
@@ -193,23 +196,60 @@ def _package(zf: zipfile.ZipFile, raw: BinaryIO, part: str,
     return buffer
 
 
-def _read(package: io.BytesIO, tab: str, first: bool) -> tuple[int, int, Rows]:
+def _read(package: io.BytesIO, tab: str,
+          first_book: Future[Any] | None) -> tuple[int, int, Rows]:
     """The rows of the sheet ``tab`` of a piece's package, with the 0-based row and column of
-    their first cell: from A1 for the ``first`` piece, as the whole tab is read, and from its
-    first cell that holds a value for the others (no rows when it holds none)."""
+    their first cell: from A1 for the first piece, as the whole tab is read, and from its
+    first cell that holds a value for the others (no rows when it holds none).
+
+    The first piece's workbook is handed over in ``first_book`` once its sheet is read (the
+    package's other tabs are read from it meanwhile), or the error that stopped it.
+    """
     from python_calamine import CalamineWorkbook
 
-    book = CalamineWorkbook.from_filelike(package)
-    package.close()  # the reader holds its own copy: this one's memory is let go at once
-    sheet = book.get_sheet_by_name(tab)
+    try:
+        book = CalamineWorkbook.from_filelike(package)
+        package.close()  # the reader holds its own copy: this one's memory is let go at once
+        sheet = book.get_sheet_by_name(tab)
+    except BaseException as exc:
+        if first_book is not None:
+            first_book.set_exception(exc)
+        raise
+    if first_book is not None:
+        first_book.set_result(book)
     del book
-    if first:
+    if first_book is not None:
         return 0, 0, cast(Rows, sheet.to_python(skip_empty_area=False))
     rows = cast(Rows, sheet.to_python(skip_empty_area=True))
     if not rows or not sheet.start:
         return 0, 0, []
     top, left = sheet.start
     return top, left, rows
+
+
+class FirstPieceBook:
+    """The workbook to read the other tabs from while a tab is read in pieces: the reader's
+    workbook of the first piece, which holds the package's every other part as it is (so
+    the shared strings are not read once more for them), or ``fallback()`` opened when that
+    piece could not be read (its error is reported when the tab's rows are asked for)."""
+
+    def __init__(self, pieces: Pieces, fallback: Callable[[], Any]) -> None:
+        self._pieces = pieces
+        self._fallback = fallback
+        self._book: Any = None
+
+    def _opened(self) -> Any:
+        if self._book is None:
+            failed = self._pieces.first_book.exception()
+            self._book = self._fallback() if failed else self._pieces.first_book.result()
+        return self._book
+
+    @property
+    def sheet_names(self) -> list[str]:
+        return cast(list[str], self._opened().sheet_names)
+
+    def get_sheet_by_name(self, name: str) -> Any:
+        return self._opened().get_sheet_by_name(name)
 
 
 def finish(pieces: Pieces) -> Rows:

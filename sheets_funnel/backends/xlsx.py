@@ -177,10 +177,14 @@ class XlsxWorkbook:
                 package)
         except Exception as exc:  # calamine raises its own error types
             raise self._damaged(None, exc) from None
+        try:
+            names = set(book.sheet_names)
+        except Exception as exc:  # calamine raises its own error types
+            raise self._damaged(None, exc) from None
         out: dict[str, Rows] = {}
         # the tabs read in pieces last: their pieces are read meanwhile
         for name in sorted(tabs, key=lambda tab: tab in self._rows_xml):
-            if name not in book.sheet_names:
+            if name not in names:
                 continue
             try:
                 # blank cells are empty strings; times and durations are read as text by the
