@@ -24,6 +24,7 @@ from test_xlsx_far_cells import AS_OF, part_of, pipeline_book, type_into
 from test_xlsx_far_rows import LAST_ROW, type_below
 
 from sheets_funnel.backends import merge_pass, split_read
+from sheets_funnel.backends.piece_file import PieceFile
 from sheets_funnel.backends.xlsx import XlsxWorkbook
 from sheets_funnel.cells import Rows, column_letter
 from sheets_funnel.errors import NotAWorkbook
@@ -317,10 +318,12 @@ def test_a_row_tag_cut_off_at_the_end_of_what_is_inflated_is_not_a_cut() -> None
     """The inflated text may end inside a row's start tag, before its number: the piece is
     cut at the row before it (it was not cut at all once, and the tab read whole)."""
     text = b'<row r="1"><c/></row><row r="2"><c/></row><row r='
-    assert split_read._last_row(text, b"<row") == text.index(b'<row r="2"')
+    assert split_read._last_row(text, 0, b"<row") == text.index(b'<row r="2"')
     whole = text + b'"3" spans="1:3">'
-    assert split_read._last_row(whole, b"<row") == whole.index(b'<row r="3"')
-    assert split_read._last_row(b"<row r=", b"<row") is None
+    assert split_read._last_row(whole, 0, b"<row") == whole.index(b'<row r="3"')
+    assert split_read._last_row(b"<row r=", 0, b"<row") is None
+    # only from ``begin`` on: a row before it is not taken
+    assert split_read._last_row(text, text.index(b'<row r="2"') + 1, b"<row") is None
 
 
 def piece_sheets(path: Path, tabs: list[str], monkeypatch: pytest.MonkeyPatch,
@@ -330,8 +333,8 @@ def piece_sheets(path: Path, tabs: list[str], monkeypatch: pytest.MonkeyPatch,
     sheets: list[bytes] = []
     real = split_read._read
 
-    def kept(package: io.BytesIO, tab: str, first: bool) -> tuple[int, int, Rows]:
-        with zipfile.ZipFile(io.BytesIO(package.getvalue())) as zf:
+    def kept(package: PieceFile, tab: str, first: Any) -> tuple[int, int, Rows]:
+        with zipfile.ZipFile(io.BytesIO(b"".join(package._chunks))) as zf:
             sheets.append(zf.read("xl/worksheets/sheet1.xml"))
         return real(package, tab, first)
 
@@ -418,15 +421,18 @@ class CountedReader:
         self.whole = 0
 
     def from_path(self, path: str) -> Any:
-        self.whole += 1
+        self.whole += not self.is_piece(path)
         return self.real.from_path(path)
 
     def from_filelike(self, filelike: Any) -> Any:
-        with zipfile.ZipFile(filelike) as zf:
-            piece = any(b"mergeCells></" in zf.read(name) for name in zf.namelist())
+        self.whole += not self.is_piece(filelike)
         filelike.seek(0)
-        self.whole += not piece
         return self.real.from_filelike(filelike)
+
+    @staticmethod
+    def is_piece(source: Any) -> bool:
+        with zipfile.ZipFile(source) as zf:
+            return any(b"mergeCells></" in zf.read(name) for name in zf.namelist())
 
 
 def test_the_other_tabs_are_read_from_the_first_pieces_workbook(tmp_path, monkeypatch):
@@ -464,6 +470,6 @@ def test_a_damaged_piece_is_reported_for_its_tab(tmp_path, monkeypatch):
     """The first piece's workbook cannot be opened: the other tabs are read from the whole
     package, and the tab read in pieces is reported damaged, as a whole read reports it."""
     path = producers.write(tmp_path / "b.xlsx", producers.excel_windows())
-    monkeypatch.setattr(split_read, "_package", lambda *args: io.BytesIO(b"PK damaged"))
+    monkeypatch.setattr(split_read, "_package", lambda *args: PieceFile([b"PK damaged"]))
     with pytest.raises(NotAWorkbook, match="tab 'Pipeline' cannot be read"):
         read(path, ["Pipeline", "Settings"], monkeypatch, 2)

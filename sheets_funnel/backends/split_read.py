@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import io
 import os
 import re
 import zipfile
@@ -26,6 +25,7 @@ from typing import Any, BinaryIO, cast
 
 from ..cells import Cell, Rows
 from . import merge_pass
+from .piece_file import Gathered, PieceFile
 from .sheet_xml import SHEET_DATA
 from .zipraw import RawZipWriter, stored_bytes
 
@@ -105,7 +105,7 @@ def start(zf: zipfile.ZipFile, raw: BinaryIO, info: zipfile.ZipInfo, tab: str,
         return None
     prefix = found.group(1) + b":" if found.group(1) else b""
     body = pending.index(b">", found.end() - 1) + 1
-    head, pending = pending[:body], pending[body:]
+    head = pending[:body]
     root = _ROOT.search(head)
     if root is None:
         return None
@@ -116,39 +116,54 @@ def start(zf: zipfile.ZipFile, raw: BinaryIO, info: zipfile.ZipInfo, tab: str,
     first_book: Future[Any] = Future()
     pieces: list[Future[tuple[int, int, Rows]]] = []
     rows_xml: list[bytes] = []
+    # the rows inflated and not yet in a piece: each chunk from its offset on, so no chunk
+    # is copied but to put a piece's rows together once
+    held: list[tuple[bytes, int]] = [(pending, body)]
+    del pending
     try:
         goal = targets[0]
         while len(pieces) < count - 1 and rest:
-            if len(pending) < goal:
-                more = inflater.decompress(rest, goal - len(pending))
+            size = sum(len(chunk) - begin for chunk, begin in held)
+            if size < goal:
+                more = inflater.decompress(rest, goal - size)
                 rest = inflater.unconsumed_tail
                 crc = zlib.crc32(more, crc)
-                pending += more
-            cut = _last_row(pending, row)
-            if not cut:  # no row begins after the first: take in more
+                held.append((more, 0))
+            if len(held) > 1 and _last_row(*held[-1], row) is None:  # not in the last chunk
+                held = [(b"".join(_views(held)), 0)]
+            last, begin = held[-1]
+            cut = _last_row(last, begin, row)
+            if cut is None or (cut == begin and len(held) == 1):  # no row after the first
                 goal += targets[len(pieces)]
                 continue
-            if _ROW_NUMBER.match(pending, cut + len(row)) is None:
+            if _ROW_NUMBER.match(last, cut + len(row)) is None:
                 if not pieces:
                     return None
                 break  # the rest is read as one piece from the last cut
             goal = targets[len(pieces) + 1]
-            rows_xml.append(pending[:cut])
+            rows_xml.append(b"".join([*_views(held[:-1]), memoryview(last)[begin:cut]]))
             pieces.append(pool.submit(_read, _package(zf, raw, info.filename,
                                                       [head, rows_xml[-1], ending]), tab,
                                       None if pieces else first_book))
-            pending = pending[cut:]
+            held = [(last, cut)]
         more = inflater.decompress(rest) + inflater.flush()
         crc = zlib.crc32(more, crc)
-        pending += more
+        held.append((more, 0))
         if crc != info.CRC:
             raise zipfile.BadZipFile(f"Bad CRC-32 for file {info.filename!r}")
-        rows_xml.append(pending)
-        pieces.append(pool.submit(_read, _package(zf, raw, info.filename, [head, pending]), tab,
+        rows_xml.append(b"".join(_views(held)))
+        del held, more
+        pieces.append(pool.submit(_read, _package(zf, raw, info.filename,
+                                                  [head, rows_xml[-1]]), tab,
                                   None if pieces else first_book))
         return Pieces(pieces, rows_xml, prefix, first_book)
     finally:
         pool.shutdown(wait=False)
+
+
+def _views(held: Sequence[tuple[bytes, int]]) -> list[memoryview]:
+    """Each held chunk from its offset on, uncopied."""
+    return [memoryview(chunk)[begin:] for chunk, begin in held]
 
 
 #: With more pieces than threads, how much larger the first piece is than the last (the
@@ -168,35 +183,34 @@ def _shares(count: int, threads: int) -> list[float]:
     return [weight / sum(weights) for weight in weights]
 
 
-def _last_row(text: bytes, row: bytes) -> int | None:
-    """Where the last ``<row`` start tag that ``text`` holds whole begins (a text cannot
-    hold one: its ``<`` is written ``&lt;``); a tag cut off at the end of ``text`` is not
-    taken, as its row's number may not be in it yet."""
+def _last_row(text: bytes, begin: int, row: bytes) -> int | None:
+    """Where the last ``<row`` start tag that ``text`` holds whole from ``begin`` on begins
+    (a text cannot hold one: its ``<`` is written ``&lt;``); a tag cut off at the end of
+    ``text`` is not taken, as its row's number may not be in it yet."""
     at = len(text)
-    complete = text.rfind(b">")
-    while (at := text.rfind(row, 0, at)) >= 0:
+    complete = text.rfind(b">", begin)
+    while (at := text.rfind(row, begin, at)) >= 0:
         if text[at + len(row):at + len(row) + 1] in _ROW_END and at < complete:
             return at
     return None
 
 
 def _package(zf: zipfile.ZipFile, raw: BinaryIO, part: str,
-             sheet: Sequence[bytes]) -> io.BytesIO:
+             sheet: Sequence[bytes]) -> PieceFile:
     """The package of ``zf`` (its file ``raw``) with ``part`` holding ``sheet`` (given in
     pieces), stored uncompressed: it never leaves memory."""
-    buffer = io.BytesIO()
-    writer = RawZipWriter(buffer)
+    gathered = Gathered()
+    writer = RawZipWriter(cast(BinaryIO, gathered))
     for info in zf.infolist():
         if info.filename == part:
             writer.add_stored(part, sheet)
         else:
             writer.copy(zf, info, raw)
     writer.close()
-    buffer.seek(0)
-    return buffer
+    return PieceFile(gathered.chunks)
 
 
-def _read(package: io.BytesIO, tab: str,
+def _read(package: PieceFile, tab: str,
           first_book: Future[Any] | None) -> tuple[int, int, Rows]:
     """The rows of the sheet ``tab`` of a piece's package, with the 0-based row and column of
     their first cell: from A1 for the first piece, as the whole tab is read, and from its
@@ -205,11 +219,8 @@ def _read(package: io.BytesIO, tab: str,
     The first piece's workbook is handed over in ``first_book`` once its sheet is read (the
     package's other tabs are read from it meanwhile), or the error that stopped it.
     """
-    from python_calamine import CalamineWorkbook
-
     try:
-        book = CalamineWorkbook.from_filelike(package)
-        package.close()  # the reader holds its own copy: this one's memory is let go at once
+        book = package.open_book()
         sheet = book.get_sheet_by_name(tab)
     except BaseException as exc:
         if first_book is not None:
