@@ -17,10 +17,7 @@ import functools
 import io
 import zipfile
 
-_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_PACKAGE = "http://schemas.openxmlformats.org/package/2006"
-_RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+from .xlsx_package import NS_MAIN, NS_PKG_REL, NS_REL, WORKSHEET_CONTENT, WORKSHEET_TYPE
 
 
 def marker(prefix: bytes) -> bytes:
@@ -49,26 +46,28 @@ def _read_probe(before_cells: bytes) -> tuple[object, object]:
     with ``before_cells`` just before its cells."""
     from python_calamine import CalamineWorkbook
 
-    sheet = (b'<worksheet xmlns="' + _MAIN.encode() + b'">' + before_cells
+    sheet = (b'<worksheet xmlns="' + NS_MAIN.encode() + b'">' + before_cells
              + b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c>'
              b'<c r="B1"><v>2</v></c></row></sheetData>'
              b'<mergeCells count="1"><mergeCell ref="A1:B1"/></mergeCells></worksheet>')
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as zf:
         zf.writestr("[Content_Types].xml", (
-            f'<Types xmlns="{_PACKAGE}/content-types">'
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
             '<Default Extension="rels" '
             'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
             '<Default Extension="xml" ContentType="application/xml"/>'
-            f'<Override PartName="/xl/workbook.xml" ContentType="{_TYPE}.sheet.main+xml"/>'
+            '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.'
+            'openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
             '<Override PartName="/xl/worksheets/sheet1.xml" '
-            f'ContentType="{_TYPE}.worksheet+xml"/></Types>'))
-        zf.writestr("_rels/.rels", _relationships("officeDocument", "xl/workbook.xml"))
+            f'ContentType="{WORKSHEET_CONTENT}"/></Types>'))
+        zf.writestr("_rels/.rels", _relationships(f"{NS_REL}/officeDocument",
+                                                  "xl/workbook.xml"))
         zf.writestr("xl/workbook.xml", (
-            f'<workbook xmlns="{_MAIN}" xmlns:r="{_RELS}"><sheets>'
+            f'<workbook xmlns="{NS_MAIN}" xmlns:r="{NS_REL}"><sheets>'
             '<sheet name="T" sheetId="1" r:id="rId1"/></sheets></workbook>'))
         zf.writestr("xl/_rels/workbook.xml.rels",
-                    _relationships("worksheet", "worksheets/sheet1.xml"))
+                    _relationships(WORKSHEET_TYPE, "worksheets/sheet1.xml"))
         zf.writestr("xl/worksheets/sheet1.xml", sheet)
     buffer.seek(0)
     read = CalamineWorkbook.from_filelike(buffer).get_sheet_by_name("T")
@@ -76,5 +75,5 @@ def _read_probe(before_cells: bytes) -> tuple[object, object]:
 
 
 def _relationships(kind: str, target: str) -> str:
-    return (f'<Relationships xmlns="{_PACKAGE}/relationships"><Relationship Id="rId1" '
-            f'Type="{_RELS}/{kind}" Target="{target}"/></Relationships>')
+    return (f'<Relationships xmlns="{NS_PKG_REL}"><Relationship Id="rId1" '
+            f'Type="{kind}" Target="{target}"/></Relationships>')
